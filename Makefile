@@ -1,0 +1,87 @@
+# vigil - one Makefile, the libbpf-tools way.
+#   make          build ./vigil
+#   make run      install missing packages, build, mount tracefs/bpffs, start `vigil run`
+#   make test     unit tests, integration tests (root, real kernel), sanitizer build
+#   make bench    side-by-side overhead ratios
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+OUT      := build
+SAN      ?=
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
+            -I$(OUT) -Isrc -DVIGIL_VERSION='"$(VERSION)"'
+LDLIBS   := -lbpf -lelf -lz -lyaml -lpthread
+
+ifeq ($(SAN),1)
+OUT      := build/san
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+BPF_SRCS := bpf/vigil.bpf.c
+BPF_HDRS := $(wildcard bpf/*.h) $(wildcard bpf/*.bpf.h)
+SRCS     := $(shell find src -name '*.c' | sort)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS     := $(patsubst %.c,$(OUT)/%.o,$(SRCS))
+LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+SKEL     := build/vigil.skel.h
+VIGIL    := $(if $(filter 1,$(SAN)),$(OUT)/vigil,vigil)
+
+.PHONY: all run test unit integration sanitize bench fuzz clean deps
+all: $(VIGIL)
+
+build/vmlinux.h:
+	@mkdir -p build
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+build/vigil.bpf.o: $(BPF_SRCS) $(BPF_HDRS) build/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibuild -Ibpf -Wall -Werror -c $< -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(SKEL): build/vigil.bpf.o
+	$(BPFTOOL) gen skeleton $< name vigil_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/src/%.o: src/%.c $(SKEL) $(wildcard src/*/*.h) bpf/events.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibuild -c $< -o $@
+
+$(VIGIL): $(OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+	@bash tests/run_unit.sh $(UNIT_BINS)
+
+integration: vigil
+	@bash tests/run_integration.sh
+
+sanitize:
+	$(MAKE) SAN=1 build/san/vigil $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRCS))
+	@bash tests/run_unit.sh $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRCS))
+	@VIGIL_BIN=build/san/vigil VIGIL_QUICK=1 bash tests/run_integration.sh
+
+test:
+	@bash tests/run_all.sh
+
+run: deps
+	$(MAKE) vigil
+	@bash scripts/mount-kernel-fs.sh
+	./vigil run
+
+deps:
+	@bash scripts/install-deps.sh
+
+bench: vigil
+	@bash bench/run.sh
+
+clean:
+	rm -rf build vigil

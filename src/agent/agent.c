@@ -1,0 +1,315 @@
+/* agent.c - vigil's main loop.
+ *
+ * One thread: wait on the ring buffer (woken by the kernel past a fill
+ * threshold, or by the poll interval), decode each record, keep the
+ * process table current, write the event.  Every second: refresh the
+ * clock offset, reap exited processes, report new drops.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output/event_json.h"
+#include "proc/proc_table.h"
+#include "proc/user_names.h"
+#include "sensor/decode.h"
+#include "sensor/event_names.h"
+#include "sensor/sensor.h"
+#include "util/json.h"
+
+#define REAP_GRACE_NS	(5ULL * 1000000000ULL)
+#define NS_PER_SEC	1000000000ULL
+
+/* Events the process table needs whatever the user asked to see. */
+#define LIFECYCLE_MASK ((1ULL << EVENT_EXEC) | (1ULL << EVENT_FORK) | (1ULL << EVENT_EXIT))
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct agent {
+	const struct agent_options *opts;
+	struct proc_table *procs;
+	struct user_names *users;
+	struct event ev;
+	struct json_writer json;
+	FILE *out, *file_out;
+	char host[256];
+	int64_t real_offset_ns;
+	uint64_t type_counts[EVENT_TYPE_MAX];
+	uint64_t decode_errors, write_errors;
+	uint64_t last_drops;
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+static int64_t real_minus_boot(void)
+{
+	return (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME));
+}
+
+/* Boot id mixed into exec ids so they differ between boots. */
+static uint64_t boot_salt(void)
+{
+	char buf[64] = {0};
+	uint64_t h = 1469598103934665603ULL;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	for (char *p = buf; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* Keep the process table in step with lifecycle events. */
+static const struct proc_entry *track_process(struct agent *a, const struct event *ev)
+{
+	struct proc_entry *p;
+
+	switch (ev->type) {
+	case EVENT_EXEC:
+		if (ev->ret < 0)
+			break;
+		return proc_table_on_exec(a->procs, ev->task.pid, ev->task.ppid, ev->boot_ns,
+					  ev->exec.exe.ptr ? ev->exec.exe.ptr : "",
+					  ev->exec.cwd.ptr ? ev->exec.cwd.ptr : "",
+					  ev->exec.args.ptr ? ev->exec.args.ptr : "",
+					  ev->exec.args.len, ev->exec.argc,
+					  ev->exec.args_truncated);
+	case EVENT_FORK:
+		proc_table_on_fork(a->procs, ev->task.pid, ev->fork.child_pid,
+				   ev->fork.child_start_ns);
+		break;
+	default:
+		break;
+	}
+	p = proc_table_lookup(a->procs, ev->task.pid);
+	if (p)
+		proc_table_update_creds(p, ev->task.uid, ev->task.gid, ev->task.euid,
+					ev->task.comm);
+	return p;
+}
+
+static void write_line(struct agent *a)
+{
+	if (a->json.failed)
+		return;
+	if (a->out && (fwrite(a->json.buf, 1, a->json.len, a->out) != a->json.len ||
+		       fputc('\n', a->out) == EOF)) {
+		a->write_errors++;
+		if (errno == EPIPE)
+			stop_requested = 1;	/* the reader went away */
+	}
+	if (a->file_out) {
+		fwrite(a->json.buf, 1, a->json.len, a->file_out);
+		fputc('\n', a->file_out);
+	}
+}
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct agent *a = ctx;
+	char err[128];
+	struct event_context ectx = {.host = a->host, .table = a->procs};
+
+	if (event_decode(&a->ev, data, size, a->real_offset_ns, err, sizeof(err))) {
+		if (a->decode_errors++ < 10)
+			fprintf(stderr, "vigil: warning: %s\n", err);
+		return 0;
+	}
+	a->type_counts[a->ev.type]++;
+	ectx.proc = track_process(a, &a->ev);
+	if (a->opts->output_mask & (1ULL << a->ev.type)) {
+		ectx.user = user_name_lookup(a->users, a->ev.task.uid);
+		json_reset(&a->json);
+		event_json_write(&a->json, &a->ev, &ectx);
+		write_line(a);
+	}
+	if (a->ev.type == EVENT_EXIT)
+		proc_table_on_exit(a->procs, a->ev.task.pid, a->ev.boot_ns);
+	return stop_requested ? 1 : 0;
+}
+
+static void write_stats_json(struct agent *a, struct sensor *s, FILE *f)
+{
+	struct sensor_stats st;
+	struct json_writer w;
+
+	if (sensor_stats(s, &st))
+		return;
+	json_init(&w);
+	json_object_begin(&w);
+	json_key(&w, "events");
+	json_object_begin(&w);
+	for (int t = 1; t < EVENT_TYPE_MAX; t++)
+		if (a->type_counts[t])
+			json_kv_uint(&w, event_type_name(t), a->type_counts[t]);
+	json_object_end(&w);
+	json_kv_uint(&w, "kernel_events", st.events);
+	json_kv_uint(&w, "drops", st.drops);
+	json_key(&w, "drops_per_cpu");
+	json_array_begin(&w);
+	for (int c = 0; c < st.ncpus && c < 64; c++)
+		json_uint(&w, st.drops_per_cpu[c]);
+	json_array_end(&w);
+	json_kv_uint(&w, "too_big", st.too_big);
+	json_kv_uint(&w, "program_misses", st.prog_misses);
+	json_kv_uint(&w, "ring_buffer_size", st.ring_size);
+	json_kv_uint(&w, "ring_buffer_max_fill", st.max_pending);
+	json_kv_uint(&w, "decode_errors", a->decode_errors);
+	json_kv_uint(&w, "processes", proc_table_size(a->procs));
+	json_object_end(&w);
+	if (!w.failed)
+		fprintf(f, "vigil: stats %.*s\n", (int)w.len, w.buf);
+	json_free(&w);
+}
+
+static void report_new_drops(struct agent *a, struct sensor *s)
+{
+	struct sensor_stats st;
+
+	if (sensor_stats(s, &st) || st.drops == a->last_drops)
+		return;
+	fprintf(stderr, "vigil: warning: ring buffer full, %llu events lost (%llu in total)\n",
+		(unsigned long long)(st.drops - a->last_drops),
+		(unsigned long long)st.drops);
+	a->last_drops = st.drops;
+}
+
+static void every_second(struct agent *a, struct sensor *s)
+{
+	a->real_offset_ns = real_minus_boot();
+	proc_table_reap(a->procs, clock_ns(CLOCK_BOOTTIME), REAP_GRACE_NS);
+	report_new_drops(a, s);
+	if (a->out)
+		fflush(a->out);
+	if (a->file_out)
+		fflush(a->file_out);
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int agent_setup(struct agent *a, const struct agent_options *opts)
+{
+	const struct vigil_config *cfg = opts->cfg;
+
+	a->opts = opts;
+	event_init(&a->ev);
+	json_init(&a->json);
+	if (gethostname(a->host, sizeof(a->host) - 1))
+		strcpy(a->host, "unknown");
+	a->real_offset_ns = real_minus_boot();
+	a->procs = proc_table_new(boot_salt());
+	a->users = user_names_new("/etc/passwd");
+	if (!a->procs || !a->users) {
+		fprintf(stderr, "vigil: out of memory\n");
+		return -1;
+	}
+	proc_table_set_max(a->procs, cfg->sensor.max_processes);
+	if (proc_table_seed(a->procs, opts->proc_root) < 0)
+		fprintf(stderr, "vigil: warning: cannot read %s: %s\n", opts->proc_root,
+			strerror(errno));
+	a->out = cfg->output.to_stdout ? stdout : NULL;
+	if (cfg->output.file && cfg->output.file[0]) {
+		a->file_out = fopen(cfg->output.file, "a");
+		if (!a->file_out) {
+			fprintf(stderr, "vigil: cannot open output.file %s: %s\n",
+				cfg->output.file, strerror(errno));
+			return -1;
+		}
+	}
+	return install_signals();
+}
+
+static void agent_teardown(struct agent *a)
+{
+	if (a->out)
+		fflush(a->out);
+	if (a->file_out)
+		fclose(a->file_out);
+	event_release(&a->ev);
+	json_free(&a->json);
+	proc_table_free(a->procs);
+	user_names_free(a->users);
+}
+
+int agent_run(const struct agent_options *opts)
+{
+	const struct vigil_config *cfg = opts->cfg;
+	struct sensor_options so = {
+		.event_mask = cfg->sensor.events | LIFECYCLE_MASK,
+		.ring_buffer_size = cfg->sensor.ring_buffer_size,
+		.wakeup_bytes = cfg->sensor.wakeup_bytes,
+		.exclude_self = cfg->sensor.exclude_self,
+	};
+	int timeout_ms = cfg->sensor.poll_interval_ns / 1000000ULL;
+	struct agent a;
+	struct sensor *s = NULL;
+	char err[256];
+	int status = 1;
+	uint64_t next_tick;
+
+	memset(&a, 0, sizeof(a));
+	if (agent_setup(&a, opts))
+		goto out;
+	s = sensor_open(&so, on_record, &a, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "vigil: %s\n", err);
+		goto out;
+	}
+	fprintf(stderr, "vigil: sensor ready (%d processes known)\n",
+		(int)proc_table_size(a.procs));
+	next_tick = clock_ns(CLOCK_MONOTONIC) + NS_PER_SEC;
+	while (!stop_requested) {
+		int n = sensor_poll(s, timeout_ms > 0 ? timeout_ms : 1);
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "vigil: reading the ring buffer: %s\n", strerror(-n));
+			goto out;
+		}
+		if (a.out)
+			fflush(a.out);
+		if (clock_ns(CLOCK_MONOTONIC) >= next_tick) {
+			every_second(&a, s);
+			next_tick += NS_PER_SEC;
+		}
+	}
+	sensor_poll(s, 0);	/* what is already in the ring */
+	report_new_drops(&a, s);
+	write_stats_json(&a, s, stderr);
+	status = 0;
+out:
+	sensor_close(s);
+	agent_teardown(&a);
+	return status;
+}

@@ -1,0 +1,24 @@
+/* event_json.h - an enriched event as one JSON object (vigil's event
+ * schema: time, host, event, syscall, ret, proc, file, net, ...). */
+#ifndef VIGIL_EVENT_JSON_H
+#define VIGIL_EVENT_JSON_H
+
+#include "sensor/event.h"
+#include "proc/proc_table.h"
+#include "util/json.h"
+
+struct event_context {
+	const char *host;
+	const struct proc_entry *proc;	/* NULL when unknown */
+	const char *user;		/* name of proc uid, NULL unknown */
+	struct proc_table *table;	/* for child lookups (fork) */
+};
+
+/* Write the event as a complete JSON object (no newline). */
+void event_json_write(struct json_writer *w, const struct event *ev,
+		      const struct event_context *ctx);
+
+/* RFC 3339 UTC with nanoseconds into buf (at least 36 bytes). */
+void format_rfc3339_ns(char *buf, size_t len, uint64_t real_ns);
+
+#endif
