@@ -47,9 +47,12 @@ build/vigil.bpf.o: $(BPF_SRCS) $(BPF_HDRS) build/vmlinux.h
 $(SKEL): build/vigil.bpf.o
 	$(BPFTOOL) gen skeleton $< name vigil_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/src/%.o: src/%.c $(SKEL) $(wildcard src/*/*.h) bpf/events.h
+$(OUT)/src/%.o: src/%.c $(wildcard src/*/*.h) $(wildcard bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ibuild -c $< -o $@
+
+# only the loader sees the skeleton
+$(OUT)/src/sensor/sensor.o: $(SKEL)
 
 $(VIGIL): $(OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -57,6 +60,20 @@ $(VIGIL): $(OBJS)
 $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# Fuzz targets: libFuzzer over the parsers; `make fuzz` runs each for
+# FUZZ_SECONDS on its corpus (tests/fuzz/corpus/<name>).
+FUZZ_SECONDS ?= 20
+FUZZ_SRCS := $(filter-out src/sensor/sensor.c src/sensor/doctor.c src/agent/%,$(LIB_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Itests/unit -fsanitize=fuzzer,address,undefined \
+		$< $(FUZZ_SRCS) -lyaml -o $@
+
+fuzz: $(FUZZ_BINS)
+	@bash tests/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 unit: $(UNIT_BINS)
 	@bash tests/run_unit.sh $(UNIT_BINS)
@@ -69,7 +86,7 @@ sanitize:
 	@bash tests/run_unit.sh $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRCS))
 	@VIGIL_BIN=build/san/vigil VIGIL_QUICK=1 bash tests/run_integration.sh
 
-test:
+test: deps
 	@bash tests/run_all.sh
 
 run: deps
@@ -80,7 +97,9 @@ run: deps
 deps:
 	@bash scripts/install-deps.sh
 
-bench: vigil
+bench: deps
+	@bash scripts/install-deps.sh scripts/packages-bench.txt
+	$(MAKE) vigil
 	@bash bench/run.sh
 
 clean:

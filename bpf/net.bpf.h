@@ -104,10 +104,13 @@ int vigil_exit_sockaddr(struct bpf_raw_tracepoint_args *ctx)
 			 struct net_payload);
 	fd = x.p.args[0];
 	np->fd = fd;
-	/* connect: remote from the caller, local as the kernel chose it */
+	/* connect: remote as the caller asked, local as the kernel chose;
+	 * bind: as asked, then as bound (port 0 becomes the real port) */
 	sock_fill(np, fd_to_sock(fd), is_connect, false);
 	put_user_sockaddr(x.s, np, is_connect ? &np->remote : &np->local,
 			  (const void *)x.p.args[1], x.p.args[2]);
+	if (!is_connect && x.ret == 0 && np->family != AF_UNIX)
+		sock_fill(np, fd_to_sock(fd), true, false);
 	record_emit(x.s);
 	return 0;
 }
