@@ -27,6 +27,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0;
 const volatile __u64 wakeup_bytes = 256 * 1024;
+const volatile __u64 open_dedup_window_ns = 0;
 
 /* Family of each syscall number, 0 = not traced.  Written by user space
  * (through the mmap'ed .bss) so the enabled set can change at run time. */

@@ -172,6 +172,7 @@ struct sensor_counters {
 	__u64 drops;		/* ring buffer reservation failures */
 	__u64 too_big;		/* record exceeded RECORD_MAX (cut) */
 	__u64 max_pending;	/* ring buffer fill high-water mark, bytes */
+	__u64 deduplicated;	/* opens not reported: seen within the window */
 };
 
 /* syscall tables: tail call slots are syscall numbers (x86_64) */

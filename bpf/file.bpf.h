@@ -6,6 +6,53 @@
 #define O_CREAT		0100
 #define O_TRUNC		01000
 
+/* What makes two opens the same: one process image, one file, one way. */
+struct open_key {
+	__u32 tgid;
+	__u32 flags;		/* access mode, O_CREAT, O_TRUNC, O_APPEND */
+	__u64 exec_id;		/* task->self_exec_id: changes at every exec */
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct open_key);
+	__type(value, __u64);	/* when last reported */
+} open_seen SEC(".maps");
+
+#define O_ACCMODE	03
+#define O_APPEND	02000
+
+/* True when this open repeats one reported within the window. */
+static __always_inline bool open_is_repeat(struct file *file, __u32 flags)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct open_key key = {};
+	__u64 now, *last;
+	struct sensor_counters *c;
+
+	if (!open_dedup_window_ns || !file)
+		return false;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.flags = flags & (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND);
+	key.exec_id = BPF_CORE_READ(task, self_exec_id);
+	key.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	now = bpf_ktime_get_boot_ns();
+	last = bpf_map_lookup_elem(&open_seen, &key);
+	if (last && now - *last < open_dedup_window_ns) {
+		c = counters_get();
+		if (c)
+			c->deduplicated++;
+		return true;
+	}
+	bpf_map_update_elem(&open_seen, &key, &now, BPF_ANY);
+	return false;
+}
+
 struct open_how_min {
 	__u64 flags, mode, resolve;
 };
@@ -68,9 +115,13 @@ int vigil_exit_open(struct bpf_raw_tracepoint_args *ctx)
 	fp->dirfd = dirfd;
 	fp->fd = x.ret;
 	if (x.ret >= 0) {
+		struct file *file = fd_to_file(x.ret);
+
+		if (open_is_repeat(file, fp->flags))
+			return 0;
 		/* The opened file says where it really is: symlinks and
 		 * relative names resolved, no race with the caller's memory. */
-		fp->path_parts = put_file_path(x.s, fd_to_file(x.ret));
+		fp->path_parts = put_file_path(x.s, file);
 		if (fp->path_parts) {
 			x.h->flags |= HDR_FROM_FD;
 			record_emit(x.s);

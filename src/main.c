@@ -221,6 +221,33 @@ static int cmd_doctor(int argc, char **argv)
 	return doctor_run(stdout, json);
 }
 
+/* vigil config defaults | check FILE */
+static int cmd_config(int argc, char **argv)
+{
+	struct vigil_config cfg;
+	char err[512];
+	int rc;
+
+	if (argc >= 2 && !strcmp(argv[1], "defaults")) {
+		config_write_documented(stdout);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "check")) {
+		config_defaults(&cfg);
+		rc = config_load_file(&cfg, argv[2], err, sizeof(err));
+		config_free(&cfg);
+		if (rc) {
+			fprintf(stderr, "vigil config: %s\n", err);
+			return 1;
+		}
+		printf("%s: ok\n", argv[2]);
+		return 0;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return print_help("config");
+	return usage_error("config", "want 'defaults' or 'check FILE'%s", "");
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -237,6 +264,9 @@ static const struct command commands[] = {
 	{"doctor", cmd_doctor, "Check this machine: kernel, BTF, each hook family;\n"
 	 "say what vigil will use. Exits non-zero when vigil cannot run.",
 	 "doctor [--json]"},
+	{"config", cmd_config, "Print the documented default configuration, or\n"
+	 "validate a configuration file without starting the agent.",
+	 "config defaults | config check FILE"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 

@@ -172,6 +172,7 @@ static void write_stats_json(struct agent *a, struct sensor *s, FILE *f)
 		json_uint(&w, st.drops_per_cpu[c]);
 	json_array_end(&w);
 	json_kv_uint(&w, "too_big", st.too_big);
+	json_kv_uint(&w, "deduplicated", st.deduplicated);
 	json_kv_uint(&w, "program_misses", st.prog_misses);
 	json_kv_uint(&w, "ring_buffer_size", st.ring_size);
 	json_kv_uint(&w, "ring_buffer_max_fill", st.max_pending);
@@ -270,6 +271,7 @@ int agent_run(const struct agent_options *opts)
 		.event_mask = cfg->sensor.events | LIFECYCLE_MASK,
 		.ring_buffer_size = cfg->sensor.ring_buffer_size,
 		.wakeup_bytes = cfg->sensor.wakeup_bytes,
+		.open_dedup_window_ns = cfg->sensor.open_dedup_window_ns,
 		.exclude_self = cfg->sensor.exclude_self,
 	};
 	int timeout_ms = cfg->sensor.poll_interval_ns / 1000000ULL;

@@ -987,15 +987,6 @@ static const enum check_id optional_hooks[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static bool sensor_can_run(const struct check_result *results)
-{
-	for (size_t i = 0; i < COUNT(sensor_needs); i++) {
-		if (!result_ok(&results[sensor_needs[i]]))
-			return false;
-	}
-	return true;
-}
-
 static const char *status_name(enum check_status status)
 {
 	switch (status) {
@@ -1032,6 +1023,15 @@ static bool any_ok(const enum check_id *ids, size_t n, const struct check_result
 	return false;
 }
 
+static bool all_ok(const enum check_id *ids, size_t n, const struct check_result *results)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!result_ok(&results[ids[i]]))
+			return false;
+	}
+	return true;
+}
+
 static void print_text_enforcement(FILE *out, const struct check_result *results)
 {
 	size_t n = COUNT(enforcement_fallbacks);
@@ -1047,9 +1047,7 @@ static void print_text_enforcement(FILE *out, const struct check_result *results
 	}
 	fprintf(out, "no BPF LSM; fallbacks: ");
 	print_names(out, enforcement_fallbacks, n, results, true);
-	if (any_ok(enforcement_fallbacks, n, results) &&
-	    !(result_ok(&results[CHK_FANOTIFY_PERM]) && result_ok(&results[CHK_CGROUP_SOCK_ADDR]) &&
-	      result_ok(&results[CHK_SEND_SIGNAL]))) {
+	if (!all_ok(enforcement_fallbacks, n, results)) {
 		fprintf(out, " (missing: ");
 		print_names(out, enforcement_fallbacks, n, results, false);
 		fprintf(out, ")");
@@ -1173,7 +1171,7 @@ int doctor_run(FILE *out, bool json)
 	btf__free(env.vmlinux);
 	libbpf_set_print(old_print);
 
-	can_run = sensor_can_run(results);
+	can_run = all_ok(sensor_needs, COUNT(sensor_needs), results);
 	if (json)
 		print_json(out, &env, results, can_run);
 	else

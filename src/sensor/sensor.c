@@ -96,6 +96,7 @@ static int load(struct sensor *s, const struct sensor_options *opts,
 	}
 	s->skel->rodata->self_tgid = opts->exclude_self ? (__u32)getpid() : 0;
 	s->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
+	s->skel->rodata->open_dedup_window_ns = opts->open_dedup_window_ns;
 	rc = bpf_map__set_max_entries(s->skel->maps.events, opts->ring_buffer_size);
 	if (rc) {
 		set_err(err, errlen, "ring buffer size %llu refused: %s",
@@ -205,6 +206,7 @@ int sensor_stats(struct sensor *s, struct sensor_stats *out)
 		out->events += per_cpu[cpu].events;
 		out->drops += per_cpu[cpu].drops;
 		out->too_big += per_cpu[cpu].too_big;
+		out->deduplicated += per_cpu[cpu].deduplicated;
 		if (per_cpu[cpu].max_pending > out->max_pending)
 			out->max_pending = per_cpu[cpu].max_pending;
 		if (cpu < 64)

@@ -11,6 +11,7 @@ struct sensor_options {
 	uint64_t event_mask;		/* bit = enum event_type */
 	uint64_t ring_buffer_size;	/* power of two, bytes */
 	uint64_t wakeup_bytes;
+	uint64_t open_dedup_window_ns;
 	bool exclude_self;
 };
 
@@ -19,6 +20,7 @@ struct sensor_stats {
 	uint64_t drops;			/* ring buffer full */
 	uint64_t too_big;		/* records cut at RECORD_MAX */
 	uint64_t max_pending;		/* fill high-water mark, bytes */
+	uint64_t deduplicated;		/* repeated opens not reported */
 	uint64_t ring_size;
 	uint64_t prog_misses;		/* program runs the kernel skipped (recursion) */
 	int ncpus;

@@ -82,15 +82,19 @@ static const struct config_key config_keys[] = {
 	{ KEY("sensor.poll_interval", CONFIG_DURATION, sensor.poll_interval_ns, "10ms",
 	      "How often the reader drains the ring buffer when not woken."),
 	  .check = check_positive },
+	{ KEY("sensor.open_dedup_window", CONFIG_DURATION, sensor.open_dedup_window_ns, "10s",
+	      "A process image that opens the same file the same way again within\n"
+	      "this window is reported once (counted in stats as deduplicated).\n"
+	      "The check runs in the kernel, before the costly part. 0 turns it off.") },
 	{ KEY("sensor.max_processes", CONFIG_INT, sensor.max_processes, "65536",
 	      "Most processes tracked at once (kernel maps and process table)."),
 	  .min = 1024, .max = 4194304 },
 	{ KEY("sensor.exclude_self", CONFIG_BOOL, sensor.exclude_self, "true",
 	      "Do not report events caused by vigil itself.") },
 	{ KEY("output.stdout", CONFIG_BOOL, output.to_stdout, "true",
-	      "Write alerts as JSON lines to standard output.") },
+	      "Write events as JSON lines to standard output.") },
 	{ KEY("output.file", CONFIG_STRING, output.file, "",
-	      "Also append alerts as JSON lines to this file; \"\" for none.") },
+	      "Also append events as JSON lines to this file; \"\" for none.") },
 };
 
 #define KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -31,6 +31,7 @@ struct vigil_config {
 		uint64_t ring_buffer_size;	/* bytes, power of two >= 4096 */
 		uint64_t wakeup_bytes;		/* wake the reader at this much pending */
 		uint64_t poll_interval_ns;
+		uint64_t open_dedup_window_ns;	/* 0 = report every open */
 		int max_processes;
 		bool exclude_self;
 	} sensor;
