@@ -9,11 +9,12 @@
  *   connect  TCP connect to a loopback listener of this process, accept,
  *            close both
  *
- * The loop first warms up (about a tenth of the time budget), then runs
- * ITERATIONS operations in BATCHES equal batches, stopping early once
- * MAX_MS (default 1000) milliseconds have been spent measuring, so a slow
- * monitor cannot stretch one measurement much beyond a second. It prints
- * one line:
+ * The loop first warms up (a tenth of the iterations or of the time
+ * budget, whichever ends first), then runs at most ITERATIONS operations in
+ * BATCHES equal batches sized from the warm-up rate to fill MAX_MS
+ * (default 1000) milliseconds, stopping early once the budget is spent, so
+ * a slow monitor cannot stretch one measurement much beyond a second. It
+ * prints one line:
  *
  *   MODE median_ns=N mean_ns=N min_ns=N ops=N batches=N secs=N
  *
@@ -221,10 +222,16 @@ int main(int argc, char **argv)
 	/* Warm up: caches, page tables, dentry and socket slabs, the
 	 * monitor's maps. A tenth of the iterations or of the budget. */
 	t0 = now_ns();
-	for (i = 0; i < iters / 10 && now_ns() - t0 < budget_ns / 10; i++)
+	for (i = 0; i < 3 || (i < iters / 10 && now_ns() - t0 < budget_ns / 10); i++)
 		l->op();
 
-	batch = iters / BATCHES;
+	/* Batch size from the warm-up rate, so BATCHES batches fill about
+	 * the budget; never more than ITERATIONS operations in all. */
+	batch = (long)(budget_ns / BATCHES / ((now_ns() - t0) / (double)i));
+	if (batch > iters / BATCHES)
+		batch = iters / BATCHES;
+	if (batch < 1)
+		batch = 1;
 	start = now_ns();
 	for (nb = 0; nb < BATCHES; nb++) {
 		double b0 = now_ns();

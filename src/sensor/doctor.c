@@ -511,7 +511,11 @@ static void attach_tracepoint(const struct doctor_env *env, int prog_fd,
 
 	snprintf(path, sizeof(path), "%s/events/%s/id", env->tracefs, event);
 	if (read_long_file(path, &id)) {
-		set_failed(res, errno, "read %s", path);
+		if (errno == ENOENT)
+			set_result(res, STATUS_MISSING, "no %s tracepoint: kernel built "
+				   "without CONFIG_FTRACE_SYSCALLS?", event);
+		else
+			set_failed(res, errno, "read %.150s", path);
 		return;
 	}
 	struct perf_event_attr attr = {
@@ -696,6 +700,19 @@ static void cleanup_probe_cgroup(const struct doctor_env *env)
 			env->probe_cgroup, strerror(errno));
 }
 
+/* libbpf's helper probe takes any load failure it does not recognise
+ * (EPERM included) for "supported", so first prove the type loads. */
+static bool raw_tracepoint_loads(struct check_result *res)
+{
+	struct probe_prog p = { .type = BPF_PROG_TYPE_RAW_TRACEPOINT };
+	int fd = load_probe_prog(&p, res);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void probe_ring_buffer(const struct doctor_env *env, struct check_result *res)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -709,6 +726,8 @@ static void probe_ring_buffer(const struct doctor_env *env, struct check_result 
 		return;
 	}
 	close(fd);
+	if (!raw_tracepoint_loads(res))
+		return;
 	helper = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT,
 					 BPF_FUNC_ringbuf_output, NULL);
 	if (helper == 1)
@@ -723,10 +742,13 @@ static void probe_ring_buffer(const struct doctor_env *env, struct check_result 
 
 static void probe_send_signal(const struct doctor_env *env, struct check_result *res)
 {
-	int helper = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT,
-					     BPF_FUNC_send_signal, NULL);
+	int helper;
 
 	(void)env;
+	if (!raw_tracepoint_loads(res))
+		return;
+	helper = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT,
+					 BPF_FUNC_send_signal, NULL);
 	if (helper == 1)
 		set_result(res, STATUS_OK, "bpf_send_signal usable from raw tracepoints");
 	else if (helper == 0)
@@ -813,7 +835,7 @@ static void probe_unprivileged_bpf(const struct doctor_env *env, struct check_re
 		set_result(res, STATUS_INFO, "0: any user may load socket filters and maps");
 	else
 		set_result(res, STATUS_INFO, "%ld: only privileged users may use bpf() "
-			   "(%s); vigil is privileged", v,
+			   "(%s); vigil needs privileges anyway", v,
 			   v == 1 ? "fixed until reboot" : "an admin may change it");
 }
 
@@ -826,7 +848,7 @@ static void probe_perf_paranoid(const struct doctor_env *env, struct check_resul
 		set_result(res, STATUS_INFO, "sysctl not present");
 	else
 		set_result(res, STATUS_INFO, "%ld; limits unprivileged users only, "
-			   "vigil has CAP_PERFMON or root", v);
+			   "vigil runs as root or with CAP_PERFMON", v);
 }
 
 /* ------------------------------------------------------------------ */
