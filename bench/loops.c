@@ -92,6 +92,15 @@ static void open_teardown(void)
 	unlink(open_path);
 }
 
+/* Interrupted (Ctrl-C reaches the whole process group): leave no
+ * temporary file behind. */
+static void on_signal(int sig)
+{
+	unlink(open_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* ---- exec ---------------------------------------------------------- */
 
 static int exec_setup(void)
@@ -217,6 +226,9 @@ int main(int argc, char **argv)
 	if (!l || iters < BATCHES || budget_ns <= 0)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	l->setup();
 
 	/* Warm up: caches, page tables, dentry and socket slabs, the

@@ -158,12 +158,14 @@ struct cred_payload {
 
 /* EVENT_PTRACE/MODULE/UNSHARE/SETNS/BPF/KILL/MEMFD: the raw arguments.
  * memfd: string 1 = name.  module (init_module): string = module name
- * if found; finit_module: path components of the fd. setns: string =
- * namespace file path components. */
+ * if found; finit_module: path components of the fd. setns: see ns_inum,
+ * otherwise (a pidfd) path components of the fd. */
 struct generic_payload {
 	__u64 args[6];
 	__u32 target_pid;	/* ptrace/kill target */
 	__u32 path_parts;
+	__u64 ns_inum;		/* setns to a namespace file: its inode number;
+				 * the one string is then the type ("uts") */
 };
 
 /* Control state shared through BPF maps */

@@ -29,6 +29,29 @@ static __always_inline bool bpf_cmd_interesting(__u64 cmd)
 	       cmd == 18 /* BTF_LOAD */ || cmd == 28 /* LINK_CREATE */;
 }
 
+#define NSFS_MAGIC 0x6e736673
+
+/* setns(fd, ...): a namespace file has no path worth walking (its name
+ * is made up on demand), so report its type and inode: "uts:[4026531838]". */
+static __always_inline void put_setns_target(struct scratch *s,
+					     struct generic_payload *gp,
+					     struct file *file)
+{
+	struct inode *inode;
+	struct ns_common *ns;
+
+	if (!file)
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != NSFS_MAGIC) {
+		gp->path_parts = put_file_path(s, file);	/* a pidfd */
+		return;
+	}
+	ns = BPF_CORE_READ(inode, i_private);
+	gp->ns_inum = BPF_CORE_READ(inode, i_ino);
+	put_str(s, BPF_CORE_READ(ns, ops, name), 16, false);
+}
+
 static __always_inline __u32 misc_type(__u32 nr)
 {
 	switch (nr) {
@@ -79,8 +102,10 @@ int vigil_exit_misc(struct bpf_raw_tracepoint_args *ctx)
 	if (type == EVENT_MEMFD) {
 		put_str(x.s, (const void *)a[0], NAME_MAX_READ, true);
 		gp->path_parts = 1;
-	} else if (x.p.nr == 313 || type == EVENT_SETNS) {
-		/* finit_module(fd, ...), setns(fd, nstype): what the fd is */
+	} else if (type == EVENT_SETNS) {
+		put_setns_target(x.s, gp, fd_to_file(a[0]));
+	} else if (x.p.nr == 313) {
+		/* finit_module(fd, ...): the module file */
 		gp->path_parts = put_file_path(x.s, fd_to_file(a[0]));
 	}
 	record_emit(x.s);

@@ -19,6 +19,9 @@ int vigil_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct file *exe;
 	__u64 arg_start, arg_end, len;
 
+	struct pending *p = bpf_map_lookup_elem(&pending_map, &old_pid);
+	__u16 nr = p ? p->nr : 59;	/* execve unless execveat was seen */
+
 	/* The execve's pending entry is keyed by the thread that called it,
 	 * which may not be the one that returns (de_thread). */
 	bpf_map_delete_elem(&pending_map, &old_pid);
@@ -29,6 +32,7 @@ int vigil_exec(struct bpf_raw_tracepoint_args *ctx)
 	if (!s)
 		return 0;
 	record_begin(s, EVENT_EXEC, sizeof(*ep));
+	((struct event_header *)s->buf)->syscall = nr;
 	ep = record_payload(s);
 	__builtin_memset(ep, 0, sizeof(*ep));
 	ep->old_pid = old_pid;

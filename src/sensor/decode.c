@@ -292,12 +292,34 @@ static bool decode_net(struct reader *r, struct event *ev, const struct net_payl
 	return !r->bad;
 }
 
+/* "uts" and 4026531838 become "uts:[4026531838]", as /proc/PID/ns shows it. */
+static bool read_ns_name(struct reader *r, struct event *ev, uint64_t inum,
+			 struct event_str *out)
+{
+	struct raw_str type;
+	char *at;
+	int n;
+
+	if (!read_raw(r, &type))
+		return false;
+	at = store(ev, type.len + 24);
+	if (!at)
+		return false;
+	n = snprintf(at, type.len + 25, "%.*s:[%llu]", (int)type.len, type.ptr,
+		     (unsigned long long)inum);
+	out->ptr = at;
+	out->len = n > 0 ? (size_t)n : 0;
+	return true;
+}
+
 static bool decode_generic(struct reader *r, struct event *ev, const struct generic_payload *gp)
 {
 	memcpy(ev->generic.args, gp->args, sizeof(gp->args));
 	ev->generic.target_pid = gp->target_pid;
 	if (ev->type == EVENT_MEMFD)
 		return gp->path_parts == 0 || read_str(r, ev, &ev->generic.path);
+	if (ev->type == EVENT_SETNS && gp->ns_inum)
+		return read_ns_name(r, ev, gp->ns_inum, &ev->generic.path);
 	return read_dentry_path(r, ev, gp->path_parts, &ev->generic.path) || gp->path_parts == 0;
 }
 

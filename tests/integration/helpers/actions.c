@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -322,6 +323,33 @@ static int cmd_bigarg(int argc, char **argv)
 	return 0;
 }
 
+/* module: finit_module on a bad fd (fails with EBADF, loads nothing). */
+static int cmd_module(void)
+{
+	if (syscall(SYS_finit_module, -1, "", 0) == 0)
+		return 1;
+	printf("errno=%d\n", errno);
+	return 0;
+}
+
+/* bpf: create a one-entry array map. */
+static int cmd_bpf(void)
+{
+	union bpf_attr attr;
+	long fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		die("bpf");
+	printf("fd=%ld\n", fd);
+	return 0;
+}
+
 /* waitopen PATH: block until a line arrives on stdin, then create PATH. */
 static int cmd_waitopen(int argc, char **argv)
 {
@@ -417,6 +445,10 @@ int main(int argc, char **argv)
 		return cmd_mount(argc, argv);
 	if (!strcmp(cmd, "badexec"))
 		return cmd_badexec(argc, argv);
+	if (!strcmp(cmd, "module"))
+		return cmd_module();
+	if (!strcmp(cmd, "bpf"))
+		return cmd_bpf();
 	if (!strcmp(cmd, "bigarg"))
 		return cmd_bigarg(argc, argv);
 	if (!strcmp(cmd, "waitopen"))
