@@ -64,19 +64,29 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
-/* Syscall arguments captured at entry, keyed by thread id. */
+/* Syscall arguments captured at entry, kept with the thread itself
+ * (task local storage: a pointer away, no hashing, no locking, freed
+ * with the task). */
 struct pending {
 	__u64 args[6];
 	__u32 nr;
-	__u32 uid, gid, euid;	/* credentials before the call */
+	__u32 active;		/* entered, exit not yet seen */
+	__u32 uid, gid, euid;	/* credentials before the call (cred family) */
+	__u32 pad;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pending);
-} pending_map SEC(".maps");
+} pending_store SEC(".maps");
+
+static __always_inline struct pending *pending_get(bool create)
+{
+	return bpf_task_storage_get(&pending_store, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 /* Per-family exit programs, indexed by syscall family. */
 struct {
@@ -103,24 +113,23 @@ static __always_inline struct event_header *
 record_begin(struct scratch *s, __u32 type, __u32 payload_size)
 {
 	struct event_header *h = (struct event_header *)s->buf;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 ugid = bpf_get_current_uid_gid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct cred *cred = task->cred;
 
 	h->time_ns = bpf_ktime_get_boot_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	h->start_ns = task->group_leader->start_boottime;
 	h->ret = 0;
 	h->type = type;
 	h->size = 0;
-	h->pid = id >> 32;
-	h->tid = (__u32)id;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = (__u32)ugid;
-	h->gid = ugid >> 32;
-	h->euid = BPF_CORE_READ(task, cred, euid.val);
-	h->egid = BPF_CORE_READ(task, cred, egid.val);
-	h->loginuid = BPF_CORE_READ(task, loginuid.val);
+	h->pid = task->tgid;
+	h->tid = task->pid;
+	h->ppid = task->real_parent->tgid;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
+	h->euid = cred->euid.val;
+	h->egid = cred->egid.val;
+	h->loginuid = task->loginuid.val;
 	h->syscall = 0xffff;
 	h->nstr = 0;
 	h->flags = 0;
@@ -280,18 +289,22 @@ static __always_inline __u32 put_path(struct scratch *s, struct dentry *dentry,
 	return w.parts;
 }
 
+/* A kernel pointer turned into a typed one: loads through it become
+ * inline fault-safe reads instead of a helper call each (kernel 6.2+). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define kernel_cast(ptr, type) \
+	((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+
 static __always_inline struct file *fd_to_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
 	struct file *file = NULL;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
+	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+	return file ? kernel_cast(file, struct file) : NULL;
 }
 
 static __always_inline __u32 put_file_path(struct scratch *s, struct file *file)

@@ -29,18 +29,22 @@ struct {
 /* True when this open repeats one reported within the window. */
 static __always_inline bool open_is_repeat(struct file *file, __u32 flags)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct open_key key = {};
+	struct inode *inode;
 	__u64 now, *last;
 	struct sensor_counters *c;
 
 	if (!open_dedup_window_ns || !file)
 		return false;
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	inode = file->f_inode;
+	if (!inode)
+		return false;
+	key.tgid = task->tgid;
 	key.flags = flags & (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND);
-	key.exec_id = BPF_CORE_READ(task, self_exec_id);
-	key.ino = BPF_CORE_READ(file, f_inode, i_ino);
-	key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	key.exec_id = task->self_exec_id;
+	key.ino = inode->i_ino;
+	key.dev = inode->i_sb->s_dev;
 	now = bpf_ktime_get_boot_ns();
 	last = bpf_map_lookup_elem(&open_seen, &key);
 	if (last && now - *last < open_dedup_window_ns) {
@@ -81,44 +85,50 @@ int vigil_exit_open(struct bpf_raw_tracepoint_args *ctx)
 	struct file_payload *fp;
 	struct open_how_min how = {};
 	const void *upath;
+	struct file *file = NULL;
 	int dirfd = AT_FDCWD;
+	__u32 flags, mode;
 
 	if (!exit_take(ctx, &x))
 		return 0;
-	fp = exit_record(&x, EVENT_OPEN, struct file_payload);
 	switch (x.p.nr) {
 	case 2:		/* open(path, flags, mode) */
 		upath = (const void *)x.p.args[0];
-		fp->flags = x.p.args[1];
-		fp->mode = x.p.args[2];
+		flags = x.p.args[1];
+		mode = x.p.args[2];
 		break;
 	case 85:	/* creat(path, mode) */
 		upath = (const void *)x.p.args[0];
-		fp->flags = O_CREAT | O_WRONLY | O_TRUNC;
-		fp->mode = x.p.args[1];
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+		mode = x.p.args[1];
 		break;
 	case 437:	/* openat2(dirfd, path, how, size) */
 		dirfd = x.p.args[0];
 		upath = (const void *)x.p.args[1];
 		bpf_probe_read_user(&how, sizeof(how), (const void *)x.p.args[2]);
-		fp->flags = how.flags;
-		fp->mode = how.mode;
-		fp->resolve = how.resolve;
+		flags = how.flags;
+		mode = how.mode;
 		break;
 	default:	/* openat(dirfd, path, flags, mode) */
 		dirfd = x.p.args[0];
 		upath = (const void *)x.p.args[1];
-		fp->flags = x.p.args[2];
-		fp->mode = x.p.args[3];
+		flags = x.p.args[2];
+		mode = x.p.args[3];
 		break;
 	}
+	if (x.ret >= 0) {
+		file = fd_to_file(x.ret);
+		/* before any costly work: most opens repeat an earlier one */
+		if (open_is_repeat(file, flags))
+			return 0;
+	}
+	fp = exit_record(&x, EVENT_OPEN, struct file_payload);
+	fp->flags = flags;
+	fp->mode = mode;
+	fp->resolve = how.resolve;
 	fp->dirfd = dirfd;
 	fp->fd = x.ret;
-	if (x.ret >= 0) {
-		struct file *file = fd_to_file(x.ret);
-
-		if (open_is_repeat(file, fp->flags))
-			return 0;
+	if (file) {
 		/* The opened file says where it really is: symlinks and
 		 * relative names resolved, no race with the caller's memory. */
 		fp->path_parts = put_file_path(x.s, file);

@@ -13,19 +13,16 @@ int vigil_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *task = (struct task_struct *)ctx->args[0];
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 	__u32 old_pid = ctx->args[1];
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct exec_payload *ep;
 	struct scratch *s;
 	struct file *exe;
 	__u64 arg_start, arg_end, len;
+	/* the thread that called execve keeps its storage through de_thread */
+	struct pending *p = pending_get(false);
+	__u16 nr = p && p->active ? p->nr : 59;	/* execve unless execveat */
 
-	struct pending *p = bpf_map_lookup_elem(&pending_map, &old_pid);
-	__u16 nr = p ? p->nr : 59;	/* execve unless execveat was seen */
-
-	/* The execve's pending entry is keyed by the thread that called it,
-	 * which may not be the one that returns (de_thread). */
-	bpf_map_delete_elem(&pending_map, &old_pid);
-	bpf_map_delete_elem(&pending_map, &tid);
+	if (p)
+		p->active = 0;	/* success is reported here, not at sys_exit */
 	if (task_is_self() || !event_enabled(EVENT_EXEC))
 		return 0;
 	s = scratch_get();
@@ -89,12 +86,10 @@ SEC("raw_tracepoint/sched_process_exit")
 int vigil_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct exit_payload *xp;
 	struct scratch *s;
 	__u32 status;
 
-	bpf_map_delete_elem(&pending_map, &tid);
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	if (task_is_self() || !event_enabled(EVENT_EXIT))

@@ -5,55 +5,56 @@
  * Untraced syscalls leave after one array read. */
 
 /* x86_64 syscall arguments live in di, si, dx, r10, r8, r9. */
-static __always_inline void read_syscall_args(struct pt_regs *regs, __u64 *args)
+static __always_inline void read_syscall_args(void *raw_regs, __u64 *args)
 {
-	struct pt_regs r;
+	struct pt_regs *regs = kernel_cast(raw_regs, struct pt_regs);
 
-	if (bpf_probe_read_kernel(&r, sizeof(r), regs) != 0)
-		return;
-	args[0] = r.di;
-	args[1] = r.si;
-	args[2] = r.dx;
-	args[3] = r.r10;
-	args[4] = r.r8;
-	args[5] = r.r9;
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
 }
 
 SEC("raw_tracepoint/sys_enter")
 int vigil_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 nr = ctx->args[1];
-	__u64 id, ugid;
-	struct pending p = {};
-	struct task_struct *task;
-	__u32 tid;
+	struct pending *p;
+	__u8 family;
 
-	if (nr >= SYSCALL_SLOTS || !syscall_family[nr])
+	if (nr >= SYSCALL_SLOTS)
 		return 0;
-	id = bpf_get_current_pid_tgid();
-	if ((id >> 32) == self_tgid)
+	family = syscall_family[nr];
+	if (!family)
 		return 0;
-	tid = (__u32)id;
-	ugid = bpf_get_current_uid_gid();
-	task = (struct task_struct *)bpf_get_current_task();
-	p.nr = nr;
-	p.uid = (__u32)ugid;
-	p.gid = ugid >> 32;
-	p.euid = BPF_CORE_READ(task, cred, euid.val);
-	read_syscall_args((struct pt_regs *)ctx->args[0], p.args);
-	bpf_map_update_elem(&pending_map, &tid, &p, BPF_ANY);
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	p = pending_get(true);
+	if (!p)
+		return 0;
+	p->nr = nr;
+	p->active = 1;
+	if (family == FAMILY_CRED) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		__u64 ugid = bpf_get_current_uid_gid();
+
+		p->uid = (__u32)ugid;
+		p->gid = ugid >> 32;
+		p->euid = task->cred->euid.val;
+	}
+	read_syscall_args((void *)ctx->args[0], p->args);
 	return 0;
 }
 
 SEC("raw_tracepoint/sys_exit")
 int vigil_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__u64 nr = 0;
+	struct pt_regs *regs = kernel_cast((void *)ctx->args[0], struct pt_regs);
+	__u64 nr = regs->orig_ax;
 	__u32 family;
 
-	if (bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax) != 0)
-		return 0;
 	if (nr >= SYSCALL_SLOTS)
 		return 0;
 	family = syscall_family[nr];
@@ -61,8 +62,9 @@ int vigil_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	bpf_tail_call(ctx, &exit_progs, family);
 	/* No program for the family: forget the pending entry. */
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_delete_elem(&pending_map, &tid);
+	struct pending *p = pending_get(false);
+	if (p)
+		p->active = 0;
 	return 0;
 }
 
@@ -78,13 +80,12 @@ struct exit_ctx {
 static __always_inline bool exit_take(struct bpf_raw_tracepoint_args *ctx,
 				      struct exit_ctx *x)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *p = bpf_map_lookup_elem(&pending_map, &tid);
+	struct pending *p = pending_get(false);
 
-	if (!p)
+	if (!p || !p->active)
 		return false;
+	p->active = 0;
 	x->p = *p;
-	bpf_map_delete_elem(&pending_map, &tid);
 	x->ret = ctx->args[1];
 	x->s = scratch_get();
 	return x->s != NULL;
