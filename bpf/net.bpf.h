@@ -10,48 +10,48 @@ struct sockaddr_min {
 	__u8 addr6[16];
 };
 
+/* The socket behind fd, typed so field reads are plain loads. */
 static __always_inline struct sock *fd_to_sock(int fd)
 {
 	struct file *file = fd_to_file(fd);
 	struct socket *sock;
-	__u16 mode;
 
-	if (!file)
+	if (!file || (file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return BPF_CORE_READ(sock, sk);
+	sock = kernel_cast(file->private_data, struct socket);
+	return sock->sk;
 }
 
 static __always_inline void sock_fill(struct net_payload *np, struct sock *sk,
 				      bool local, bool remote)
 {
+	struct sock_common *c;
+
 	if (!sk)
 		return;
-	np->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	np->type = BPF_CORE_READ(sk, sk_type);
-	np->protocol = BPF_CORE_READ(sk, sk_protocol);
+	c = &sk->__sk_common;
+	np->family = c->skc_family;
+	np->type = sk->sk_type;
+	np->protocol = sk->sk_protocol;
 	if (np->family == AF_INET) {
 		if (local) {
-			__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			__u32 a = c->skc_rcv_saddr;
 			__builtin_memcpy(np->local.addr, &a, 4);
-			np->local.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+			np->local.port = c->skc_num;
 		}
 		if (remote) {
-			__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			__u32 a = c->skc_daddr;
 			__builtin_memcpy(np->remote.addr, &a, 4);
-			np->remote.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+			np->remote.port = bpf_ntohs(c->skc_dport);
 		}
 	} else if (np->family == AF_INET6) {
 		if (local) {
-			BPF_CORE_READ_INTO(&np->local.addr, sk, __sk_common.skc_v6_rcv_saddr);
-			np->local.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+			BPF_CORE_READ_INTO(&np->local.addr, c, skc_v6_rcv_saddr);
+			np->local.port = c->skc_num;
 		}
 		if (remote) {
-			BPF_CORE_READ_INTO(&np->remote.addr, sk, __sk_common.skc_v6_daddr);
-			np->remote.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+			BPF_CORE_READ_INTO(&np->remote.addr, c, skc_v6_daddr);
+			np->remote.port = bpf_ntohs(c->skc_dport);
 		}
 	}
 }

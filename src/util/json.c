@@ -37,8 +37,18 @@ void json_free(struct json_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* Make room for `extra` more bytes plus the terminating NUL. */
-static bool reserve(struct json_writer *w, size_t extra)
+static bool reserve_slow(struct json_writer *w, size_t extra);
+
+/* Make room for `extra` more bytes plus the terminating NUL.  The common
+ * case (room already there) stays inline: this runs for every token. */
+static inline bool reserve(struct json_writer *w, size_t extra)
+{
+	if (!w->failed && extra < w->cap - w->len)
+		return true;
+	return reserve_slow(w, extra);
+}
+
+static bool reserve_slow(struct json_writer *w, size_t extra)
 {
 	if (w->failed)
 		return false;
@@ -63,7 +73,7 @@ static bool reserve(struct json_writer *w, size_t extra)
 	return true;
 }
 
-static void append(struct json_writer *w, const char *p, size_t n)
+static inline void append(struct json_writer *w, const char *p, size_t n)
 {
 	if (!reserve(w, n))
 		return;
@@ -227,10 +237,25 @@ void json_key(struct json_writer *w, const char *key)
 {
 	if (!begin_value(w))
 		return;
-	/* Keys are trusted, but escaping them costs nothing and keeps the
-	 * document valid if one ever is not. */
-	append_quoted(w, key, strlen(key));
-	append_char(w, ':');
+	/* Keys are ours (string literals); escape only if one ever is not
+	 * plain, which the scan below makes cheap to check. */
+	size_t len = strlen(key), i = 0;
+
+	while (i < len && is_plain_ascii((unsigned char)key[i]))
+		i++;
+	if (i < len) {
+		append_quoted(w, key, len);
+		append_char(w, ':');
+	} else if (reserve(w, len + 3)) {
+		char *at = w->buf + w->len;
+
+		at[0] = '"';
+		memcpy(at + 1, key, len);
+		at[len + 1] = '"';
+		at[len + 2] = ':';
+		at[len + 3] = '\0';
+		w->len += len + 3;
+	}
 	w->after_key = true;
 }
 
@@ -257,20 +282,34 @@ static void append_number_text(struct json_writer *w, const char *text)
 		append(w, text, strlen(text));
 }
 
+/* Decimal digits of v, right-aligned in buf[24]; returns the first. */
+static char *format_u64(char buf[24], uint64_t v)
+{
+	char *p = buf + 23;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 void json_int(struct json_writer *w, int64_t v)
 {
 	char num[24];
+	char *p = format_u64(num, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 
-	snprintf(num, sizeof(num), "%" PRId64, v);
-	append_number_text(w, num);
+	if (v < 0)
+		*--p = '-';
+	append_number_text(w, p);
 }
 
 void json_uint(struct json_writer *w, uint64_t v)
 {
 	char num[24];
 
-	snprintf(num, sizeof(num), "%" PRIu64, v);
-	append_number_text(w, num);
+	append_number_text(w, format_u64(num, v));
 }
 
 /* Shortest of %.15g..%.17g that reads back as the same double, so 0.1
