@@ -21,6 +21,7 @@
 #   BENCH_MODES="none floor vigil auditd bpftrace"   modes to run
 #   BENCH_STRICT=1      exit 1 when a target is missed (default: report only)
 #   VIGIL_BIN=./vigil   the vigil binary
+#   VIGIL_ARGS="--set sensor.open_dedup_window=0"   extra vigil arguments (e.g. dedup off)
 #
 # A peer that is missing or fails to start is skipped with a message; the
 # bench goes on without it. Everything started is stopped, and audit rules
@@ -164,7 +165,7 @@ start_vigil() {
 		REASON="$VIGIL not built"
 		return 1
 	fi
-	"$VIGIL" trace >/dev/null 2>"$OUT/vigil.err" &
+	"$VIGIL" trace ${VIGIL_ARGS:-} >/dev/null 2>"$OUT/vigil.err" &
 	CUR_PID=$!
 	if ! wait_line "$OUT/vigil.err" ready "$CUR_PID" 60; then
 		REASON="'$VIGIL trace' did not print a line containing 'ready'"
