@@ -108,6 +108,18 @@ static __always_inline struct sensor_counters *counters_get(void)
 	return bpf_map_lookup_elem(&counters, &zero);
 }
 
+/* The process id as the task's own pid namespace sees it (1 for a
+ * container's init). */
+static __always_inline __u32 task_ns_tgid(struct task_struct *task)
+{
+	struct pid *pid = task->group_leader->thread_pid;
+	unsigned int level = pid->level;
+	struct upid upid = {};
+
+	bpf_probe_read_kernel(&upid, sizeof(upid), &pid->numbers[level & 31]);
+	return upid.nr;
+}
+
 /* Start a record: fill the header from the current task. */
 static __always_inline struct event_header *
 record_begin(struct scratch *s, __u32 type, __u32 payload_size)
@@ -130,6 +142,8 @@ record_begin(struct scratch *s, __u32 type, __u32 payload_size)
 	h->euid = cred->euid.val;
 	h->egid = cred->egid.val;
 	h->loginuid = task->loginuid.val;
+	h->mntns = task->nsproxy ? task->nsproxy->mnt_ns->ns.inum : 0;
+	h->ns_pid = task_ns_tgid(task);
 	h->syscall = 0xffff;
 	h->nstr = 0;
 	h->flags = 0;

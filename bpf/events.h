@@ -53,7 +53,12 @@ enum event_type {
 	EVENT_SETNS,
 	EVENT_BPF,
 	EVENT_KILL,
+	EVENT_CONTAINER_START,	/* made by user space from cgroup records */
+	EVENT_CONTAINER_STOP,
 	EVENT_TYPE_MAX,
+	/* Kernel records that feed attribution, never shown as events. */
+	EVENT_CGROUP_MKDIR = 60,
+	EVENT_CGROUP_RMDIR = 61,
 };
 
 /* Header flags */
@@ -73,6 +78,8 @@ struct event_header {
 	__u32 ppid;		/* real parent's tgid */
 	__u32 uid, gid, euid, egid;
 	__u32 loginuid;
+	__u32 ns_pid;		/* tgid as the task's own pid namespace sees it */
+	__u32 mntns;		/* mount namespace inode number */
 	__u16 syscall;		/* syscall number, 0xffff for non-syscall events */
 	__u16 nstr;		/* strings following the payload */
 	__u32 flags;		/* HDR_* */
@@ -166,6 +173,14 @@ struct generic_payload {
 	__u32 path_parts;
 	__u64 ns_inum;		/* setns to a namespace file: its inode number;
 				 * the one string is then the type ("uts") */
+};
+
+/* EVENT_CGROUP_MKDIR/RMDIR on the cgroup v2 hierarchy: the id events
+ * carry in header.cgroup_id, and (one string) its path. */
+struct cgroup_payload {
+	__u64 id;
+	__u32 level;
+	__u32 pad;
 };
 
 /* Control state shared through BPF maps */

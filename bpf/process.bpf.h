@@ -163,3 +163,39 @@ int vigil_exit_cred(struct bpf_raw_tracepoint_args *ctx)
 	record_emit(x.s);
 	return 0;
 }
+
+/* cgroup_mkdir/cgroup_rmdir (raw tp args: cgroup, path).  Only the v2
+ * hierarchy (hierarchy id 0) names the cgroup ids events carry. */
+static __always_inline int cgroup_record(struct bpf_raw_tracepoint_args *ctx,
+					 __u32 type)
+{
+	struct cgroup *cgrp = kernel_cast((void *)ctx->args[0], struct cgroup);
+	struct cgroup_payload *cp;
+	struct scratch *s;
+
+	if (cgrp->root->hierarchy_id != 0)
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	record_begin(s, type, sizeof(*cp));
+	cp = record_payload(s);
+	cp->id = cgrp->kn->id;
+	cp->level = cgrp->level;
+	cp->pad = 0;
+	put_str(s, (const void *)ctx->args[1], STR_MAX, false);
+	record_emit(s);
+	return 0;
+}
+
+SEC("raw_tracepoint/cgroup_mkdir")
+int vigil_cgroup_mkdir(struct bpf_raw_tracepoint_args *ctx)
+{
+	return cgroup_record(ctx, EVENT_CGROUP_MKDIR);
+}
+
+SEC("raw_tracepoint/cgroup_rmdir")
+int vigil_cgroup_rmdir(struct bpf_raw_tracepoint_args *ctx)
+{
+	return cgroup_record(ctx, EVENT_CGROUP_RMDIR);
+}

@@ -136,6 +136,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 			fprintf(stderr, "vigil: warning: %s\n", err);
 		return 0;
 	}
+	if (a->ev.type >= EVENT_TYPE_MAX)	/* attribution records */
+		return stop_requested ? 1 : 0;
 	a->type_counts[a->ev.type]++;
 	ectx.proc = track_process(a, &a->ev);
 	if (a->opts->output_mask & (1ULL << a->ev.type)) {

@@ -340,6 +340,8 @@ static size_t payload_size(enum event_type type)
 	case EVENT_PTRACE: case EVENT_MODULE: case EVENT_UNSHARE: case EVENT_SETNS:
 	case EVENT_BPF: case EVENT_KILL: case EVENT_MEMFD:
 		return sizeof(struct generic_payload);
+	case EVENT_CGROUP_MKDIR: case EVENT_CGROUP_RMDIR:
+		return sizeof(struct cgroup_payload);
 	default:
 		return 0;
 	}
@@ -373,6 +375,12 @@ static bool decode_payload(struct reader *r, struct event *ev, const void *paylo
 	case EVENT_PTRACE: case EVENT_MODULE: case EVENT_UNSHARE: case EVENT_SETNS:
 	case EVENT_BPF: case EVENT_KILL: case EVENT_MEMFD:
 		return decode_generic(r, ev, payload);
+	case EVENT_CGROUP_MKDIR: case EVENT_CGROUP_RMDIR: {
+		const struct cgroup_payload *cp = payload;
+		ev->cgroup.id = cp->id;
+		ev->cgroup.level = cp->level;
+		return read_str(r, ev, &ev->cgroup.path);
+	}
 	default:
 		return decode_file(r, ev, payload, hdr_flags);
 	}
@@ -411,6 +419,8 @@ static void fill_header(struct event *ev, const struct event_header *h, int64_t 
 	ev->task.euid = h->euid;
 	ev->task.egid = h->egid;
 	ev->task.loginuid = h->loginuid;
+	ev->task.ns_pid = h->ns_pid;
+	ev->task.mntns = h->mntns;
 	ev->task.start_ns = h->start_ns;
 	memcpy(ev->task.comm, h->comm, COMM_LEN);
 	ev->task.comm[COMM_LEN] = '\0';
@@ -429,7 +439,7 @@ int event_decode(struct event *ev, const void *data, size_t size,
 		return -1;
 	}
 	memcpy(&h, data, sizeof(h));
-	if (h.type == EVENT_NONE || h.type >= EVENT_TYPE_MAX) {
+	if (payload_size(h.type) == 0) {	/* includes user-space-only types */
 		set_err(err, errlen, "record has unknown type %u", h.type);
 		return -1;
 	}

@@ -41,6 +41,8 @@ struct event {
 	struct {
 		uint32_t pid, tid, ppid;
 		uint32_t uid, gid, euid, egid, loginuid;
+		uint32_t ns_pid;	/* pid inside its own pid namespace */
+		uint32_t mntns;		/* mount namespace inode */
 		uint64_t start_ns;	/* process start, boot clock */
 		char comm[COMM_LEN + 1];
 	} task;
@@ -82,6 +84,11 @@ struct event {
 			uint32_t target_pid;
 			struct event_str path;	/* memfd name, module path, setns ns file */
 		} generic;
+		struct {
+			uint64_t id;		/* cgroup v2 id */
+			uint32_t level;
+			struct event_str path;	/* relative to the v2 root, "/..." */
+		} cgroup;
 	};
 
 	/* decoder storage for joined strings */

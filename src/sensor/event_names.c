@@ -22,6 +22,8 @@ static const char *const event_names[EVENT_TYPE_MAX] = {
 	[EVENT_MODULE] = "module",	[EVENT_UNSHARE] = "unshare",
 	[EVENT_SETNS] = "setns",	[EVENT_BPF] = "bpf",
 	[EVENT_KILL] = "kill",
+	[EVENT_CONTAINER_START] = "container_start",
+	[EVENT_CONTAINER_STOP] = "container_stop",
 };
 
 const char *event_type_name(enum event_type t)

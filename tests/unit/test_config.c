@@ -359,7 +359,7 @@ TEST(event_list_errors)
 		    "config.yaml:2:18: sensor.events: unknown event 'opn' (known: exec, fork, "
 		    "exit, open, unlink, rename, chmod, chown, mkdir, link, symlink, mount, "
 		    "memfd, connect, accept, bind, listen, setuid, capset, ptrace, module, "
-		    "unshare, setns, bpf, kill, all)");
+		    "unshare, setns, bpf, kill, container_start, container_stop, all)");
 	CHECK_ERROR("sensor:\n  events: []\n",
 		    "config.yaml:2:3: sensor.events: empty event list (use 'all' or names such "
 		    "as exec, open)");
