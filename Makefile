@@ -87,6 +87,7 @@ sanitize:
 	@VIGIL_BIN=build/san/vigil VIGIL_QUICK=1 bash tests/run_integration.sh
 
 test: deps
+	@bash scripts/install-deps.sh scripts/packages-containers.txt
 	@bash tests/run_all.sh
 
 run: deps

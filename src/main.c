@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
+#include "agent/workloads_cmd.h"
 #include "sensor/doctor.h"
 #include "sensor/event_names.h"
 #include "util/config.h"
@@ -54,7 +55,8 @@ static int print_help(const char *name)
 	const struct command *c = find_command(name);
 
 	printf("usage: vigil %s\n\n%s\n\noptions:\n%s%s", c->usage, c->summary,
-	       strcmp(name, "doctor") ? "" : "  --json            one JSON object\n",
+	       strcmp(name, "doctor") && strcmp(name, "workloads") ? "" :
+	       "  --json            JSON instead of a table\n",
 	       common_options);
 	if (!strcmp(name, "run") || !strcmp(name, "trace"))
 		printf("  -c, --config FILE YAML configuration (every key has a default)\n"
@@ -170,8 +172,8 @@ static int run_agent(const char *cmd, int argc, char **argv)
 		config_free(&cfg);
 		return rc == 1 ? 0 : rc;
 	}
-	if (!strcmp(cmd, "run") && ensure_state_dir(cfg.state_dir)) {
-		fprintf(stderr, "vigil run: cannot create state_dir %s: %s\n",
+	if (ensure_state_dir(cfg.state_dir)) {
+		fprintf(stderr, "vigil %s: cannot create state_dir %s: %s\n", cmd,
 			cfg.state_dir, strerror(errno));
 		config_free(&cfg);
 		return 1;
@@ -248,6 +250,32 @@ static int cmd_config(int argc, char **argv)
 	return usage_error("config", "want 'defaults' or 'check FILE'%s", "");
 }
 
+static int cmd_workloads(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, OPT_JSON},
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *state_dir = "/var/lib/vigil";
+	bool json = false;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_JSON: json = true; break;
+		case OPT_STATE_DIR: state_dir = optarg; break;
+		case 'h': return print_help("workloads");
+		default: return usage_error("workloads", "unknown option%s", "");
+		}
+	}
+	if (optind < argc)
+		return usage_error("workloads", "unexpected argument '%s'", argv[optind]);
+	return workloads_list(state_dir, json, stdout, stderr);
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -267,6 +295,9 @@ static const struct command commands[] = {
 	{"config", cmd_config, "Print the documented default configuration, or\n"
 	 "validate a configuration file without starting the agent.",
 	 "config defaults | config check FILE"},
+	{"workloads", cmd_workloads, "List the workloads a running (or the last) agent has seen,\n"
+	 "with their event counts, from its state directory.",
+	 "workloads [--json] [--state-dir DIR]"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/hold_queue.h"
 #include "output/event_json.h"
 #include "proc/proc_table.h"
 #include "proc/user_names.h"
@@ -21,8 +23,10 @@
 #include "sensor/event_names.h"
 #include "sensor/sensor.h"
 #include "util/json.h"
+#include "workload/workload.h"
 
 #define REAP_GRACE_NS	(5ULL * 1000000000ULL)
+#define HOLD_MAX	100000	/* events waiting for metadata, at most */
 #define NS_PER_SEC	1000000000ULL
 
 /* Events the process table needs whatever the user asked to see. */
@@ -40,8 +44,12 @@ struct agent {
 	const struct agent_options *opts;
 	struct proc_table *procs;
 	struct user_names *users;
+	struct workload_registry *workloads;	/* NULL: attribution off */
+	struct hold_queue held;
+	char workloads_path[4096];		/* state file, "" when none */
 	struct event ev;
 	struct json_writer json;
+	struct json_writer line;		/* event + workload, composed */
 	FILE *out, *file_out;
 	char host[256];
 	int64_t real_offset_ns;
@@ -81,7 +89,7 @@ static uint64_t boot_salt(void)
 }
 
 /* Keep the process table in step with lifecycle events. */
-static const struct proc_entry *track_process(struct agent *a, const struct event *ev)
+static struct proc_entry *track_process(struct agent *a, const struct event *ev)
 {
 	struct proc_entry *p;
 
@@ -95,10 +103,18 @@ static const struct proc_entry *track_process(struct agent *a, const struct even
 					  ev->exec.args.ptr ? ev->exec.args.ptr : "",
 					  ev->exec.args.len, ev->exec.argc,
 					  ev->exec.args_truncated);
-	case EVENT_FORK:
-		proc_table_on_fork(a->procs, ev->task.pid, ev->fork.child_pid,
-				   ev->fork.child_start_ns);
+	case EVENT_FORK: {
+		struct proc_entry *child = proc_table_on_fork(a->procs, ev->task.pid,
+							      ev->fork.child_pid,
+							      ev->fork.child_start_ns);
+		struct proc_entry *parent = proc_table_lookup(a->procs, ev->task.pid);
+
+		if (child) {
+			child->cgroup_id = ev->cgroup_id;
+			child->entered = parent && parent->entered;
+		}
 		break;
+	}
 	default:
 		break;
 	}
@@ -109,20 +125,114 @@ static const struct proc_entry *track_process(struct agent *a, const struct even
 	return p;
 }
 
-static void write_line(struct agent *a)
+static void write_text(struct agent *a, const char *text, size_t len)
 {
-	if (a->json.failed)
-		return;
-	if (a->out && (fwrite(a->json.buf, 1, a->json.len, a->out) != a->json.len ||
-		       fputc('\n', a->out) == EOF)) {
+	if (a->out && (fwrite(text, 1, len, a->out) != len || fputc('\n', a->out) == EOF)) {
 		a->write_errors++;
 		if (errno == EPIPE)
 			stop_requested = 1;	/* the reader went away */
 	}
 	if (a->file_out) {
-		fwrite(a->json.buf, 1, a->json.len, a->file_out);
+		fwrite(text, 1, len, a->file_out);
 		fputc('\n', a->file_out);
 	}
+}
+
+/* body is an event object without its closing brace; the workload goes
+ * last so that an event held for metadata is rendered only once. */
+static void write_with_workload(struct agent *a, const char *body, size_t len,
+				const struct workload *wl, bool entered)
+{
+	json_reset(&a->line);
+	json_raw(&a->line, body, len);
+	json_raw(&a->line, ",\"workload\":", 12);
+	json_reset_nesting(&a->line);
+	workload_json_write(&a->line, wl, entered);
+	json_raw(&a->line, "}", 1);
+	if (!a->line.failed)
+		write_text(a, a->line.buf, a->line.len);
+}
+
+static void emit_held(void *ctx, const struct held_event *e)
+{
+	write_with_workload(ctx, e->json, e->len, e->wl, e->entered);
+}
+
+/* Write now, or hold until the container's metadata is known. */
+static void deliver(struct agent *a, struct workload *wl, bool entered, uint64_t now_ns)
+{
+	const char *body = a->json.buf;
+	size_t len = a->json.len;
+
+	if (a->json.failed || len < 2)
+		return;
+	if (!wl) {
+		write_text(a, body, len);
+		return;
+	}
+	len--;	/* drop the closing brace: the workload follows */
+	if (wl->meta_state == META_PENDING &&
+	    hold_queue_push(&a->held, wl, entered, body, len,
+			    now_ns + a->opts->cfg->workload.metadata_wait_ns) == 0)
+		return;
+	write_with_workload(a, body, len, wl, entered);
+}
+
+/* container_start / container_stop, from the kernel's cgroup records. */
+static void lifecycle_event(struct agent *a, enum event_type type, struct workload *wl)
+{
+	char time[48];
+
+	if (!wl || !(a->opts->output_mask & (1ULL << type)))
+		return;
+	format_rfc3339_ns(time, sizeof(time), a->ev.real_ns);
+	json_reset(&a->json);
+	json_object_begin(&a->json);
+	json_kv_string(&a->json, "time", time);
+	json_kv_string(&a->json, "host", a->host);
+	json_kv_string(&a->json, "event", event_type_name(type));
+	json_kv_uint(&a->json, "cgroup_id", a->ev.cgroup.id);
+	json_object_end(&a->json);
+	a->type_counts[type]++;
+	deliver(a, wl, false, a->ev.boot_ns);
+}
+
+static bool on_cgroup_record(struct agent *a)
+{
+	const struct event *ev = &a->ev;
+	struct workload *wl;
+
+	if (ev->type == EVENT_CGROUP_MKDIR) {
+		wl = workload_on_cgroup_mkdir(a->workloads, ev->cgroup.id, ev->cgroup.path.ptr,
+					      ev->cgroup.path.len, ev->boot_ns);
+		lifecycle_event(a, EVENT_CONTAINER_START, wl);
+	} else {
+		wl = workload_on_cgroup_rmdir(a->workloads, ev->cgroup.id, ev->boot_ns);
+		lifecycle_event(a, EVENT_CONTAINER_STOP, wl);
+	}
+	return true;
+}
+
+/* A process entered a container when it execs inside the container
+ * (its cgroup and its mount namespace) but was started by a process
+ * outside it (podman exec, runc exec), and is not the container's own
+ * init; its children inherit that.  The mount namespace check leaves out
+ * the runtime's own helpers, which sit in the cgroup before the
+ * container's namespaces exist. */
+static bool process_entered(struct agent *a, struct proc_entry *p,
+			    const struct workload *wl)
+{
+	const struct event *ev = &a->ev;
+
+	if (!p)
+		return false;
+	if (ev->type == EVENT_EXEC && ev->ret >= 0 && wl->kind == WORKLOAD_CONTAINER &&
+	    ev->task.ns_pid != 1 && wl->mntns && ev->task.mntns == wl->mntns &&
+	    p->parent && p->parent->cgroup_id &&
+	    workload_of_cgroup(a->workloads, p->parent->cgroup_id) != wl)
+		p->entered = true;
+	p->cgroup_id = ev->cgroup_id;
+	return p->entered;
 }
 
 static int on_record(void *ctx, const void *data, size_t size)
@@ -136,15 +246,28 @@ static int on_record(void *ctx, const void *data, size_t size)
 			fprintf(stderr, "vigil: warning: %s\n", err);
 		return 0;
 	}
-	if (a->ev.type >= EVENT_TYPE_MAX)	/* attribution records */
+	if (a->ev.type >= EVENT_TYPE_MAX) {	/* attribution records */
+		if (a->workloads)
+			on_cgroup_record(a);
 		return stop_requested ? 1 : 0;
+	}
 	a->type_counts[a->ev.type]++;
-	ectx.proc = track_process(a, &a->ev);
+	struct proc_entry *proc = track_process(a, &a->ev);
+	struct workload *wl = NULL;
+	bool entered = false;
+
+	ectx.proc = proc;
+	if (a->workloads) {
+		wl = workload_for_event(a->workloads, a->ev.cgroup_id, a->ev.task.mntns,
+					a->ev.task.ns_pid, a->ev.boot_ns, &entered);
+		if (wl)
+			entered = process_entered(a, proc, wl) || entered;
+	}
 	if (a->opts->output_mask & (1ULL << a->ev.type)) {
 		ectx.user = user_name_lookup(a->users, a->ev.task.uid);
 		json_reset(&a->json);
 		event_json_write(&a->json, &a->ev, &ectx);
-		write_line(a);
+		deliver(a, wl, entered, a->ev.boot_ns);
 	}
 	if (a->ev.type == EVENT_EXIT)
 		proc_table_on_exit(a->procs, a->ev.task.pid, a->ev.boot_ns);
@@ -180,6 +303,11 @@ static void write_stats_json(struct agent *a, struct sensor *s, FILE *f)
 	json_kv_uint(&w, "ring_buffer_max_fill", st.max_pending);
 	json_kv_uint(&w, "decode_errors", a->decode_errors);
 	json_kv_uint(&w, "processes", proc_table_size(a->procs));
+	if (a->workloads) {
+		json_kv_uint(&w, "workloads", workload_registry_count(a->workloads));
+		json_kv_uint(&w, "cgroups", workload_registry_cgroups(a->workloads));
+		json_kv_uint(&w, "held", a->held.count);
+	}
 	json_object_end(&w);
 	if (!w.failed)
 		fprintf(f, "vigil: stats %.*s\n", (int)w.len, w.buf);
@@ -198,10 +326,26 @@ static void report_new_drops(struct agent *a, struct sensor *s)
 	a->last_drops = st.drops;
 }
 
+/* Metadata that arrived, deadlines that passed: release held events. */
+static void release_held(struct agent *a, bool force)
+{
+	if (!a->workloads)
+		return;
+	workload_registry_poll(a->workloads);
+	hold_queue_release(&a->held, clock_ns(CLOCK_BOOTTIME), force, emit_held, a);
+}
+
 static void every_second(struct agent *a, struct sensor *s)
 {
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+
 	a->real_offset_ns = real_minus_boot();
-	proc_table_reap(a->procs, clock_ns(CLOCK_BOOTTIME), REAP_GRACE_NS);
+	proc_table_reap(a->procs, now, REAP_GRACE_NS);
+	if (a->workloads) {
+		workload_registry_reap(a->workloads, now, REAP_GRACE_NS);
+		if (a->workloads_path[0])
+			workload_registry_save(a->workloads, a->workloads_path, a->real_offset_ns);
+	}
 	report_new_drops(a, s);
 	if (a->out)
 		fflush(a->out);
@@ -242,6 +386,20 @@ static int agent_setup(struct agent *a, const struct agent_options *opts)
 	if (proc_table_seed(a->procs, opts->proc_root) < 0)
 		fprintf(stderr, "vigil: warning: cannot read %s: %s\n", opts->proc_root,
 			strerror(errno));
+	hold_queue_init(&a->held, HOLD_MAX);
+	json_init(&a->line);
+	if (cfg->workload.attribution) {
+		struct stat st;
+
+		if (stat(cfg->state_dir, &st) == 0 && S_ISDIR(st.st_mode))
+			snprintf(a->workloads_path, sizeof(a->workloads_path),
+				 "%s/workloads.json", cfg->state_dir);
+		a->workloads = workload_registry_new(NULL, NULL);
+		if (!a->workloads) {
+			fprintf(stderr, "vigil: cannot start workload attribution\n");
+			return -1;
+		}
+	}
 	a->out = cfg->output.to_stdout ? stdout : NULL;
 	if (cfg->output.file && cfg->output.file[0]) {
 		a->file_out = fopen(cfg->output.file, "a");
@@ -260,8 +418,11 @@ static void agent_teardown(struct agent *a)
 		fflush(a->out);
 	if (a->file_out)
 		fclose(a->file_out);
+	hold_queue_free(&a->held);
+	workload_registry_free(a->workloads);
 	event_release(&a->ev);
 	json_free(&a->json);
+	json_free(&a->line);
 	proc_table_free(a->procs);
 	user_names_free(a->users);
 }
@@ -301,6 +462,7 @@ int agent_run(const struct agent_options *opts)
 			fprintf(stderr, "vigil: reading the ring buffer: %s\n", strerror(-n));
 			goto out;
 		}
+		release_held(&a, false);
 		if (a.out)
 			fflush(a.out);
 		if (clock_ns(CLOCK_MONOTONIC) >= next_tick) {
@@ -309,6 +471,7 @@ int agent_run(const struct agent_options *opts)
 		}
 	}
 	sensor_poll(s, 0);	/* what is already in the ring */
+	release_held(&a, true);	/* nothing held is lost at exit */
 	report_new_drops(&a, s);
 	write_stats_json(&a, s, stderr);
 	status = 0;

@@ -32,6 +32,8 @@ struct proc_entry {
 	bool args_truncated;
 	bool exited;
 	bool from_proc;			/* seeded from /proc, not seen starting */
+	bool entered;			/* entered a container from outside (set by the agent) */
+	uint64_t cgroup_id;		/* last seen, set by the agent */
 	struct proc_entry *parent;	/* NULL when unknown; holds a reference */
 	/* private to proc_table.c */
 	uint32_t refs;

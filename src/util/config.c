@@ -91,6 +91,12 @@ static const struct config_key config_keys[] = {
 	  .min = 1024, .max = 4194304 },
 	{ KEY("sensor.exclude_self", CONFIG_BOOL, sensor.exclude_self, "true",
 	      "Do not report events caused by vigil itself.") },
+	{ KEY("workload.attribution", CONFIG_BOOL, workload.attribution, "true",
+	      "Attribute every event to its workload (host unit or container, with\n"
+	      "container metadata) and report container_start/container_stop.") },
+	{ KEY("workload.metadata_wait", CONFIG_DURATION, workload.metadata_wait_ns, "2s",
+	      "How long events of a new container wait for its metadata before they\n"
+	      "are written marked \"unresolved\" (they are never dropped).") },
 	{ KEY("output.stdout", CONFIG_BOOL, output.to_stdout, "true",
 	      "Write events as JSON lines to standard output.") },
 	{ KEY("output.file", CONFIG_STRING, output.file, "",

@@ -36,6 +36,10 @@ struct vigil_config {
 		bool exclude_self;
 	} sensor;
 	struct {
+		bool attribution;
+		uint64_t metadata_wait_ns;
+	} workload;
+	struct {
 		bool to_stdout;			/* key output.stdout */
 		char *file;			/* owned; "" = no file output */
 	} output;

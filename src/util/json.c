@@ -375,3 +375,9 @@ void json_kv_bool(struct json_writer *w, const char *key, bool v)
 	json_key(w, key);
 	json_bool(w, v);
 }
+
+void json_reset_nesting(struct json_writer *w)
+{
+	w->depth = 0;
+	w->after_key = false;
+}

@@ -49,6 +49,10 @@ void json_kv_int(struct json_writer *w, const char *key, int64_t v);
 void json_kv_uint(struct json_writer *w, const char *key, uint64_t v);
 void json_kv_bool(struct json_writer *w, const char *key, bool v);
 
+/* Forget nesting state so the next value starts a fresh document, for
+ * composing raw text with values (the buffer is kept). */
+void json_reset_nesting(struct json_writer *w);
+
 /* Append raw, already valid JSON text (e.g. a pre-rendered object). */
 void json_raw(struct json_writer *w, const char *text, size_t len);
 
