@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "workload/cgroup_map.h"
 
 #define CACHE_BUCKETS_MIN 256
+#define META_ATTEMPTS	4		/* retries after the first fetch */
+#define META_RETRY_NS	(250ULL * 1000000ULL)
 
 /* cgroup id → workload, filled on first sight of each cgroup. */
 struct cgroup_slot {
@@ -23,6 +26,7 @@ struct cgroup_slot {
 /* One metadata request or answer between the threads. */
 struct meta_job {
 	char id[CONTAINER_ID_LEN + 1];
+	uint64_t not_before_ns;		/* retries wait a little (monotonic) */
 	struct container_meta meta;
 	int rc;
 	struct meta_job *next;
@@ -50,6 +54,47 @@ struct workload_registry {
 
 /* ---- resolver thread ---------------------------------------------- */
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Unlink and return the first job that is due; else how long to wait. */
+static struct meta_job *take_due_job(struct resolver *r, uint64_t *wait_ns)
+{
+	uint64_t now = monotonic_ns();
+
+	*wait_ns = UINT64_MAX;
+	for (struct meta_job **link = &r->todo; *link; link = &(*link)->next) {
+		struct meta_job *job = *link;
+		if (job->not_before_ns <= now) {
+			*link = job->next;
+			return job;
+		}
+		if (job->not_before_ns - now < *wait_ns)
+			*wait_ns = job->not_before_ns - now;
+	}
+	return NULL;
+}
+
+static void wait_for_work(struct resolver *r, uint64_t wait_ns)
+{
+	struct timespec until;
+
+	if (wait_ns == UINT64_MAX) {
+		pthread_cond_wait(&r->wake, &r->lock);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	wait_ns += until.tv_nsec;
+	until.tv_sec += wait_ns / 1000000000ULL;
+	until.tv_nsec = wait_ns % 1000000000ULL;
+	pthread_cond_timedwait(&r->wake, &r->lock, &until);
+}
+
 static void *resolver_main(void *arg)
 {
 	struct resolver *r = arg;
@@ -57,13 +102,13 @@ static void *resolver_main(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop) {
-		struct meta_job *job = r->todo;
+		uint64_t wait_ns;
+		struct meta_job *job = take_due_job(r, &wait_ns);
 
 		if (!job) {
-			pthread_cond_wait(&r->wake, &r->lock);
+			wait_for_work(r, wait_ns);
 			continue;
 		}
-		r->todo = job->next;
 		pthread_mutex_unlock(&r->lock);
 		job->rc = container_meta_fetch(&r->sources, job->id, &job->meta, err, sizeof(err));
 		pthread_mutex_lock(&r->lock);
@@ -122,13 +167,14 @@ static void resolver_stop(struct resolver *r)
 	r->running = false;
 }
 
-static void resolver_request(struct resolver *r, const char *id)
+static void resolver_request(struct resolver *r, const char *id, uint64_t delay_ns)
 {
 	struct meta_job *job = calloc(1, sizeof(*job));
 
 	if (!job)
 		return;
 	snprintf(job->id, sizeof(job->id), "%s", id);
+	job->not_before_ns = monotonic_ns() + delay_ns;
 	pthread_mutex_lock(&r->lock);
 	job->next = r->todo;
 	r->todo = job;
@@ -287,7 +333,7 @@ static struct workload *new_workload(struct workload_registry *reg,
 	reg->count++;
 	if (wl->kind == WORKLOAD_CONTAINER) {
 		wl->meta_state = META_PENDING;
-		resolver_request(&reg->resolver, wl->id);
+		resolver_request(&reg->resolver, wl->id, 0);
 	}
 	return wl;
 }
@@ -429,6 +475,12 @@ int workload_registry_poll(struct workload_registry *reg)
 			wl->meta = done->meta;	/* ownership moves to the workload */
 			wl->meta_state = META_READY;
 			changed++;
+		} else if (wl && wl->meta_attempts < META_ATTEMPTS) {
+			/* a container being created may not be in every source yet */
+			wl->meta_attempts++;
+			resolver_request(&reg->resolver, wl->id, META_RETRY_NS);
+			if (done->rc == 0)
+				container_meta_free(&done->meta);
 		} else {
 			if (wl) {
 				wl->meta_state = META_FAILED;

@@ -26,6 +26,7 @@ struct workload {
 	char pod_id[CONTAINER_ID_LEN + 1];
 	char unit[CGROUP_NAME_MAX + 1];		/* host: systemd unit, "" if none */
 	enum meta_state meta_state;
+	int meta_attempts;			/* fetch retries so far */
 	struct container_meta meta;		/* valid when META_READY */
 	uint64_t events;
 	uint64_t first_seen_ns, last_seen_ns;	/* boot clock */
