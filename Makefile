@@ -84,7 +84,7 @@ integration: vigil
 sanitize:
 	$(MAKE) SAN=1 build/san/vigil $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRCS))
 	@bash tests/run_unit.sh $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRCS))
-	@VIGIL_BIN=build/san/vigil VIGIL_QUICK=1 bash tests/run_integration.sh
+	@VIGIL_BIN=build/san/vigil VIGIL_QUICK=1 VIGIL_SANITIZER=1 bash tests/run_integration.sh
 
 test: deps
 	@bash scripts/install-deps.sh scripts/packages-containers.txt
