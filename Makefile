@@ -102,6 +102,7 @@ bench: deps
 	@bash scripts/install-deps.sh scripts/packages-bench.txt
 	$(MAKE) vigil
 	@bash bench/run.sh
+	@bash bench/attribution.sh
 
 clean:
 	rm -rf build vigil

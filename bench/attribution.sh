@@ -61,10 +61,12 @@ if [ ! -x "$LOOPS" ] || [ bench/loops.c -nt "$LOOPS" ]; then
 fi
 
 now_ns() { date +%s%N; }
+# user+system clock ticks a process has used (what vigil's own work costs)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # run_one MODE(true|false): prints "events seconds drops" or nothing on failure
 run_one() {
-	local mode=$1 err=$TMP/vigil-$mode.err state i t0 t1 stats
+	local mode=$1 err=$TMP/vigil-$mode.err state i t0 t1 c0 c1 stats
 	state=$(mktemp -d "$TMP/state.XXXXXX")
 	"$VIGIL" trace --state-dir "$state" --set "workload.attribution=$mode" \
 		>/dev/null 2>"$err" &
@@ -79,12 +81,14 @@ run_one() {
 		sleep 0.1
 	done
 	sleep 0.5
+	c0=$(cpu_ticks "$VPID")
 	t0=$(now_ns)
 	if ! "$LOOPS" connect "$ITERS" "$MS" >"$TMP/loops.out" 2>"$TMP/loops.err"; then
 		log "load failed: $(cat "$TMP/loops.err")"
 	fi
 	t1=$(now_ns)
 	sleep 0.3		# let vigil drain what the load produced
+	c1=$(cpu_ticks "$VPID")
 	kill -INT "$VPID"
 	wait "$VPID"
 	VPID=""
@@ -96,8 +100,9 @@ run_one() {
 	python3 -c '
 import json, sys
 s = json.loads(sys.argv[1])
-print(s["kernel_events"], (int(sys.argv[3]) - int(sys.argv[2])) / 1e9, s["drops"])
-' "$stats" "$t0" "$t1"
+print(s["kernel_events"], (int(sys.argv[3]) - int(sys.argv[2])) / 1e9, s["drops"],
+      int(sys.argv[5]) - int(sys.argv[4]))
+' "$stats" "$t0" "$t1" "$c0" "$c1"
 }
 
 : >"$TMP/results"
@@ -105,23 +110,32 @@ for r in $(seq 1 "$ROUNDS"); do
 	if [ $((r % 2)) -eq 1 ]; then order="true false"; else order="false true"; fi
 	for mode in $order; do
 		if line=$(run_one "$mode"); then
-			read -r ev secs drops <<<"$line"
-			log "round $r attribution=$mode: $ev events in ${secs}s, drops $drops"
-			echo "$mode $ev $secs $drops" >>"$TMP/results"
+			read -r ev secs drops ticks <<<"$line"
+			log "round $r attribution=$mode: $ev events in ${secs}s, drops $drops, vigil cpu $ticks ticks"
+			echo "$mode $ev $secs $drops $ticks" >>"$TMP/results"
 		fi
 	done
 done
 
 python3 - "$TMP/results" <<'EOF'
 import statistics, sys
+import os
 rates = {"true": [], "false": []}
+cost = {"true": [], "false": []}	# vigil CPU microseconds per event
+tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
 for line in open(sys.argv[1]):
-    mode, ev, secs, drops = line.split()
+    mode, ev, secs, drops, ticks = line.split()
     if float(secs) > 0:
         rates[mode].append(int(ev) / float(secs))
+    if int(ev) > 0:
+        cost[mode].append(int(ticks) * tick_us / int(ev))
 if not rates["true"] or not rates["false"]:
     print("attribution: no complete measurement")
     sys.exit(1)
 w, wo = statistics.median(rates["true"]), statistics.median(rates["false"])
 print("attribution: events/s with %.0f, without %.0f, ratio %.3f" % (w, wo, w / wo))
+cw, cwo = statistics.median(cost["true"]), statistics.median(cost["false"])
+if cwo > 0:
+    print("attribution: vigil CPU per event with %.2f us, without %.2f us, ratio %.3f "
+          "(events/s one vigil CPU can take: %.0f vs %.0f)" % (cw, cwo, cw / cwo, 1e6 / cw, 1e6 / cwo))
 EOF
