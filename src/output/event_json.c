@@ -12,19 +12,9 @@
 #include <time.h>
 
 #include "sensor/event_names.h"
+#include "util/time_format.h"
 
 #define MAX_ANCESTORS 32
-
-void format_rfc3339_ns(char *buf, size_t len, uint64_t real_ns)
-{
-	time_t secs = real_ns / 1000000000ULL;
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lluZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned long long)(real_ns % 1000000000ULL));
-}
 
 static void kv_str(struct json_writer *w, const char *key, const struct event_str *s)
 {

@@ -6,6 +6,7 @@
 #include "sensor/event.h"
 #include "proc/proc_table.h"
 #include "util/json.h"
+#include "util/time_format.h"
 
 struct event_context {
 	const char *host;
@@ -17,8 +18,5 @@ struct event_context {
 /* Write the event as a complete JSON object (no newline). */
 void event_json_write(struct json_writer *w, const struct event *ev,
 		      const struct event_context *ctx);
-
-/* RFC 3339 UTC with nanoseconds into buf (at least 36 bytes). */
-void format_rfc3339_ns(char *buf, size_t len, uint64_t real_ns);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/time_format.h"
 #include "workload/cgroup_map.h"
 
 #define CACHE_BUCKETS_MIN 256
@@ -592,6 +593,11 @@ void workload_json_write(struct json_writer *w, const struct workload *wl, bool 
 		kv_nonempty(w, "pod_uid", m->pod_uid);
 		kv_nonempty(w, "container_name", m->k8s_container_name);
 		write_labels(w, "pod_labels", m->pod_labels, m->npod_labels);
+		if (m->started_unix_ns) {
+			char when[48];
+			format_rfc3339_ns(when, sizeof(when), m->started_unix_ns);
+			json_kv_string(w, "start_time", when);
+		}
 		if (m->privileged)
 			json_kv_bool(w, "privileged", true);
 	}
