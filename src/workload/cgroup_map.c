@@ -11,38 +11,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/u64_map.h"
+
 #define INITIAL_BUCKETS 256
 #define SCAN_DEPTH_MAX 32
 
 struct cgroup_entry {
-	uint64_t id;
 	char *path;
 	uint64_t removed_ns;	/* 0 while the cgroup exists */
-	struct cgroup_entry *next;
 };
 
 struct cgroup_map {
-	struct cgroup_entry **buckets;
-	size_t nbuckets, count;
+	struct u64_map by_id;	/* id → struct cgroup_entry */
 };
 
-static size_t bucket_of(const struct cgroup_map *map, uint64_t id)
+static void entry_free(void *value)
 {
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdULL;
-	id ^= id >> 33;
-	return id & (map->nbuckets - 1);
+	struct cgroup_entry *e = value;
+
+	free(e->path);
+	free(e);
 }
 
 struct cgroup_map *cgroup_map_new(void)
 {
 	struct cgroup_map *map = calloc(1, sizeof(*map));
 
-	if (!map)
-		return NULL;
-	map->nbuckets = INITIAL_BUCKETS;
-	map->buckets = calloc(map->nbuckets, sizeof(*map->buckets));
-	if (!map->buckets) {
+	if (map && u64_map_init(&map->by_id, INITIAL_BUCKETS) != 0) {
 		free(map);
 		return NULL;
 	}
@@ -53,53 +48,13 @@ void cgroup_map_free(struct cgroup_map *map)
 {
 	if (!map)
 		return;
-	for (size_t i = 0; i < map->nbuckets; i++) {
-		struct cgroup_entry *e = map->buckets[i];
-		while (e) {
-			struct cgroup_entry *next = e->next;
-			free(e->path);
-			free(e);
-			e = next;
-		}
-	}
-	free(map->buckets);
+	u64_map_destroy(&map->by_id, entry_free);
 	free(map);
-}
-
-static struct cgroup_entry *find(const struct cgroup_map *map, uint64_t id)
-{
-	for (struct cgroup_entry *e = map->buckets[bucket_of(map, id)]; e; e = e->next)
-		if (e->id == id)
-			return e;
-	return NULL;
-}
-
-static void grow(struct cgroup_map *map)
-{
-	size_t old_n = map->nbuckets;
-	struct cgroup_entry **old = map->buckets;
-	struct cgroup_entry **fresh = calloc(old_n * 2, sizeof(*fresh));
-
-	if (!fresh)
-		return;		/* longer chains, still correct */
-	map->buckets = fresh;
-	map->nbuckets = old_n * 2;
-	for (size_t i = 0; i < old_n; i++) {
-		struct cgroup_entry *e = old[i];
-		while (e) {
-			struct cgroup_entry *next = e->next;
-			size_t b = bucket_of(map, e->id);
-			e->next = map->buckets[b];
-			map->buckets[b] = e;
-			e = next;
-		}
-	}
-	free(old);
 }
 
 int cgroup_map_add(struct cgroup_map *map, uint64_t id, const char *path, size_t len)
 {
-	struct cgroup_entry *e = find(map, id);
+	struct cgroup_entry *e = u64_map_get(&map->by_id, id);
 	char *copy = strndup(path, len);
 
 	if (!copy)
@@ -111,24 +66,18 @@ int cgroup_map_add(struct cgroup_map *map, uint64_t id, const char *path, size_t
 		return 0;
 	}
 	e = calloc(1, sizeof(*e));
-	if (!e) {
+	if (!e || u64_map_put(&map->by_id, id, e, NULL) != 0) {
+		free(e);
 		free(copy);
 		return -1;
 	}
-	if (map->count + 1 > map->nbuckets)
-		grow(map);
-	e->id = id;
 	e->path = copy;
-	size_t b = bucket_of(map, id);
-	e->next = map->buckets[b];
-	map->buckets[b] = e;
-	map->count++;
 	return 0;
 }
 
 void cgroup_map_remove(struct cgroup_map *map, uint64_t id, uint64_t now_ns)
 {
-	struct cgroup_entry *e = find(map, id);
+	struct cgroup_entry *e = u64_map_get(&map->by_id, id);
 
 	if (e)
 		e->removed_ns = now_ns ? now_ns : 1;
@@ -136,36 +85,33 @@ void cgroup_map_remove(struct cgroup_map *map, uint64_t id, uint64_t now_ns)
 
 const char *cgroup_map_lookup(const struct cgroup_map *map, uint64_t id)
 {
-	const struct cgroup_entry *e = find(map, id);
+	const struct cgroup_entry *e = u64_map_get(&map->by_id, id);
 
 	return e ? e->path : NULL;
 }
 
+struct reap_window {
+	uint64_t now_ns, grace_ns;
+};
+
+static bool removed_long_ago(void *value, void *ctx)
+{
+	const struct cgroup_entry *e = value;
+	const struct reap_window *w = ctx;
+
+	return e->removed_ns && w->now_ns - e->removed_ns >= w->grace_ns;
+}
+
 size_t cgroup_map_reap(struct cgroup_map *map, uint64_t now_ns, uint64_t grace_ns)
 {
-	size_t freed = 0;
+	struct reap_window w = {now_ns, grace_ns};
 
-	for (size_t i = 0; i < map->nbuckets; i++) {
-		struct cgroup_entry **link = &map->buckets[i];
-		while (*link) {
-			struct cgroup_entry *e = *link;
-			if (e->removed_ns && now_ns - e->removed_ns >= grace_ns) {
-				*link = e->next;
-				free(e->path);
-				free(e);
-				map->count--;
-				freed++;
-			} else {
-				link = &e->next;
-			}
-		}
-	}
-	return freed;
+	return u64_map_remove_if(&map->by_id, removed_long_ago, &w, entry_free);
 }
 
 size_t cgroup_map_size(const struct cgroup_map *map)
 {
-	return map->count;
+	return map->by_id.count;
 }
 
 /* On cgroup v2 a directory's inode number is its cgroup id. */

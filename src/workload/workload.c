@@ -11,18 +11,12 @@
 #include <unistd.h>
 
 #include "util/time_format.h"
+#include "util/u64_map.h"
 #include "workload/cgroup_map.h"
 
 #define CACHE_BUCKETS_MIN 256
 #define META_ATTEMPTS	4		/* retries after the first fetch */
 #define META_RETRY_NS	(250ULL * 1000000ULL)
-
-/* cgroup id → workload, filled on first sight of each cgroup. */
-struct cgroup_slot {
-	uint64_t id;
-	struct workload *wl;
-	struct cgroup_slot *next;
-};
 
 /* One metadata request or answer between the threads. */
 struct meta_job {
@@ -45,8 +39,7 @@ struct resolver {
 
 struct workload_registry {
 	struct cgroup_map *paths;
-	struct cgroup_slot **slots;
-	size_t nslots, count_slots;
+	struct u64_map by_cgroup;	/* cgroup id → struct workload, on first sight */
 	struct workload *list;
 	size_t count;
 	uint32_t host_mntns;
@@ -183,68 +176,6 @@ static void resolver_request(struct resolver *r, const char *id, uint64_t delay_
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* ---- cgroup id cache ---------------------------------------------- */
-
-static size_t slot_of(const struct workload_registry *reg, uint64_t id)
-{
-	id ^= id >> 31;
-	id *= 0x9e3779b97f4a7c15ULL;
-	return (id >> 17) & (reg->nslots - 1);
-}
-
-static struct cgroup_slot *slot_find(const struct workload_registry *reg, uint64_t id)
-{
-	for (struct cgroup_slot *s = reg->slots[slot_of(reg, id)]; s; s = s->next)
-		if (s->id == id)
-			return s;
-	return NULL;
-}
-
-static void slots_grow(struct workload_registry *reg)
-{
-	size_t n = reg->nslots * 2;
-	struct cgroup_slot **fresh = calloc(n, sizeof(*fresh));
-	struct cgroup_slot **old = reg->slots;
-	size_t old_n = reg->nslots;
-
-	if (!fresh)
-		return;
-	reg->slots = fresh;
-	reg->nslots = n;
-	for (size_t i = 0; i < old_n; i++) {
-		struct cgroup_slot *s = old[i];
-		while (s) {
-			struct cgroup_slot *next = s->next;
-			size_t b = slot_of(reg, s->id);
-			s->next = reg->slots[b];
-			reg->slots[b] = s;
-			s = next;
-		}
-	}
-	free(old);
-}
-
-static void slot_put(struct workload_registry *reg, uint64_t id, struct workload *wl)
-{
-	struct cgroup_slot *s = slot_find(reg, id);
-
-	if (s) {
-		s->wl = wl;
-		return;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return;
-	if (reg->count_slots + 1 > reg->nslots)
-		slots_grow(reg);
-	s->id = id;
-	s->wl = wl;
-	size_t b = slot_of(reg, id);
-	s->next = reg->slots[b];
-	reg->slots[b] = s;
-	reg->count_slots++;
-}
-
 /* ---- workloads ----------------------------------------------------- */
 
 static uint32_t mntns_of(const char *path)
@@ -263,9 +194,8 @@ struct workload_registry *workload_registry_new(const struct meta_sources *sourc
 	if (!reg)
 		return NULL;
 	reg->paths = cgroup_map_new();
-	reg->nslots = CACHE_BUCKETS_MIN;
-	reg->slots = calloc(reg->nslots, sizeof(*reg->slots));
-	if (!reg->paths || !reg->slots || resolver_start(&reg->resolver, sources)) {
+	if (!reg->paths || u64_map_init(&reg->by_cgroup, CACHE_BUCKETS_MIN) != 0 ||
+	    resolver_start(&reg->resolver, sources)) {
 		workload_registry_free(reg);
 		return NULL;
 	}
@@ -282,15 +212,7 @@ void workload_registry_free(struct workload_registry *reg)
 	if (!reg)
 		return;
 	resolver_stop(&reg->resolver);
-	for (size_t i = 0; reg->slots && i < reg->nslots; i++) {
-		struct cgroup_slot *s = reg->slots[i];
-		while (s) {
-			struct cgroup_slot *next = s->next;
-			free(s);
-			s = next;
-		}
-	}
-	free(reg->slots);
+	u64_map_destroy(&reg->by_cgroup, NULL);
 	while (reg->list) {
 		struct workload *next = reg->list->next;
 		if (reg->list->meta_state == META_READY)
@@ -369,15 +291,14 @@ struct workload *workload_for_event(struct workload_registry *reg, uint64_t cgro
 				    uint32_t mntns, uint32_t ns_pid, uint64_t now_ns,
 				    bool *entered_by_ns)
 {
-	struct cgroup_slot *slot = slot_find(reg, cgroup_id);
-	struct workload *wl = slot ? slot->wl : NULL;
+	struct workload *wl = u64_map_get(&reg->by_cgroup, cgroup_id);
 
 	*entered_by_ns = false;
 	if (!wl) {
 		wl = workload_for_path(reg, cgroup_map_lookup(reg->paths, cgroup_id), now_ns);
 		if (!wl)
 			return NULL;
-		slot_put(reg, cgroup_id, wl);
+		u64_map_put(&reg->by_cgroup, cgroup_id, wl, NULL);
 	}
 	if (wl->kind == WORKLOAD_CONTAINER) {
 		/* Only the container's init (pid 1 of its namespace) says which
@@ -400,9 +321,7 @@ struct workload *workload_for_event(struct workload_registry *reg, uint64_t cgro
 const struct workload *workload_of_cgroup(const struct workload_registry *reg,
 					  uint64_t cgroup_id)
 {
-	const struct cgroup_slot *slot = slot_find(reg, cgroup_id);
-
-	return slot ? slot->wl : NULL;
+	return u64_map_get(&reg->by_cgroup, cgroup_id);
 }
 
 struct workload *workload_on_cgroup_mkdir(struct workload_registry *reg, uint64_t id,
@@ -427,7 +346,7 @@ struct workload *workload_on_cgroup_mkdir(struct workload_registry *reg, uint64_
 			return NULL;
 	}
 	wl->started_ns = now_ns;
-	slot_put(reg, id, wl);
+	u64_map_put(&reg->by_cgroup, id, wl, NULL);
 	return wl;
 }
 
@@ -435,8 +354,7 @@ struct workload *workload_on_cgroup_rmdir(struct workload_registry *reg, uint64_
 					  uint64_t now_ns)
 {
 	const char *path = cgroup_map_lookup(reg->paths, id);
-	struct cgroup_slot *slot = slot_find(reg, id);
-	struct workload *wl = slot ? slot->wl : NULL;
+	struct workload *wl = u64_map_get(&reg->by_cgroup, id);
 	struct cgroup_workload cw;
 
 	cgroup_map_remove(reg->paths, id, now_ns);
@@ -496,21 +414,9 @@ int workload_registry_poll(struct workload_registry *reg)
 	return changed;
 }
 
-static void drop_slots_of(struct workload_registry *reg, const struct workload *wl)
+static bool is_workload(void *value, void *ctx)
 {
-	for (size_t i = 0; i < reg->nslots; i++) {
-		struct cgroup_slot **link = &reg->slots[i];
-		while (*link) {
-			if ((*link)->wl == wl) {
-				struct cgroup_slot *s = *link;
-				*link = s->next;
-				free(s);
-				reg->count_slots--;
-			} else {
-				link = &(*link)->next;
-			}
-		}
-	}
+	return value == ctx;
 }
 
 void workload_registry_reap(struct workload_registry *reg, uint64_t now_ns, uint64_t grace_ns)
@@ -523,7 +429,7 @@ void workload_registry_reap(struct workload_registry *reg, uint64_t now_ns, uint
 		if (wl->stopped && wl->meta_state != META_PENDING &&
 		    now_ns - wl->stopped_ns >= grace_ns) {
 			*link = wl->next;
-			drop_slots_of(reg, wl);
+			u64_map_remove_if(&reg->by_cgroup, is_workload, wl, NULL);
 			if (wl->meta_state == META_READY)
 				container_meta_free(&wl->meta);
 			free(wl);
@@ -546,7 +452,7 @@ size_t workload_registry_count(const struct workload_registry *reg)
 
 size_t workload_registry_cgroups(const struct workload_registry *reg)
 {
-	return cgroup_map_size(reg->paths) + reg->count_slots;
+	return cgroup_map_size(reg->paths) + reg->by_cgroup.count;
 }
 
 /* ---- JSON ---------------------------------------------------------- */
