@@ -26,7 +26,7 @@
 #include "workload/workload.h"
 
 #define REAP_GRACE_NS	(5ULL * 1000000000ULL)
-#define HOLD_MAX	100000	/* events waiting for metadata, at most */
+#define HOLD_MAX	16384	/* events waiting for metadata (then written unresolved) */
 #define NS_PER_SEC	1000000000ULL
 
 /* Events the process table needs whatever the user asked to see. */
