@@ -27,8 +27,13 @@ struct meta_job {
 	struct meta_job *next;
 };
 
+/* Several fetchers: one slow answer (an API socket) must not hold up
+ * the others, or short-lived containers are gone before their turn. */
+#define RESOLVER_THREADS 4
+
 struct resolver {
-	pthread_t thread;
+	pthread_t threads[RESOLVER_THREADS];
+	int nthreads;
 	bool running;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -125,12 +130,18 @@ static int resolver_start(struct resolver *r, const struct meta_sources *sources
 		pthread_mutex_destroy(&r->lock);
 		return -1;
 	}
-	if (pthread_create(&r->thread, NULL, resolver_main, r)) {
+	r->running = true;
+	for (int i = 0; i < RESOLVER_THREADS; i++) {
+		if (pthread_create(&r->threads[i], NULL, resolver_main, r))
+			break;
+		r->nthreads++;
+	}
+	if (r->nthreads == 0) {
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->lock);
+		r->running = false;
 		return -1;
 	}
-	r->running = true;
 	return 0;
 }
 
@@ -151,9 +162,10 @@ static void resolver_stop(struct resolver *r)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->stop = true;
-	pthread_cond_signal(&r->wake);
+	pthread_cond_broadcast(&r->wake);
 	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
+	for (int i = 0; i < r->nthreads; i++)
+		pthread_join(r->threads[i], NULL);
 	free_jobs(r->todo, false);
 	free_jobs(r->done, true);
 	pthread_cond_destroy(&r->wake);
