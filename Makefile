@@ -26,8 +26,11 @@ BPF_SRCS := bpf/vigil.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) $(wildcard bpf/*.bpf.h)
 SRCS     := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-OBJS     := $(patsubst %.c,$(OUT)/%.o,$(SRCS))
-LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+# the default ruleset, compiled into the binary
+GEN_SRCS := build/gen/default_rules.c
+GEN_OBJS := $(OUT)/gen/default_rules.o
+OBJS     := $(patsubst %.c,$(OUT)/%.o,$(SRCS)) $(GEN_OBJS)
+LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(GEN_OBJS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 SKEL     := build/vigil.skel.h
@@ -51,6 +54,14 @@ $(OUT)/src/%.o: src/%.c $(wildcard src/*/*.h) $(wildcard bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ibuild -c $< -o $@
 
+build/gen/default_rules.c: rules/vigil_rules.yaml scripts/embed-file.sh
+	@mkdir -p $(dir $@)
+	bash scripts/embed-file.sh default_rules_yaml $< > $@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 # only the loader sees the skeleton
 $(OUT)/src/sensor/sensor.o: $(SKEL)
 
@@ -67,10 +78,10 @@ FUZZ_SECONDS ?= 20
 FUZZ_SRCS := $(filter-out src/sensor/sensor.c src/sensor/doctor.c src/agent/%,$(LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard src/*/*.h)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(GEN_SRCS) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Itests/unit -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_SRCS) -lyaml -lcjson -o $@
+		$< $(FUZZ_SRCS) $(GEN_SRCS) -lyaml -lcjson -o $@
 
 fuzz: $(FUZZ_BINS)
 	@bash tests/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

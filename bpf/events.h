@@ -86,18 +86,51 @@ struct event_header {
 	char comm[COMM_LEN];
 };
 
+/* What an open descriptor refers to (exec_payload.stdio_type). */
+enum fd_kind {
+	FD_KIND_NONE = 0,	/* closed, or not readable */
+	FD_KIND_FILE,		/* regular file */
+	FD_KIND_DIRECTORY,
+	FD_KIND_CHARDEV,	/* terminals, /dev/null */
+	FD_KIND_BLOCKDEV,
+	FD_KIND_PIPE,		/* pipe or fifo */
+	FD_KIND_IPV4,		/* sockets by family */
+	FD_KIND_IPV6,
+	FD_KIND_UNIX,
+	FD_KIND_NETLINK,
+	FD_KIND_SOCKET,		/* a socket of another family */
+	FD_KIND_OTHER,		/* anon inodes (eventfd, epoll...), O_PATH links */
+	FD_KIND_MAX,
+};
+
+/* exec_payload.exe_flags */
+#define EXE_FROM_MEMFD	0x1	/* a memfd: a "memfd:" file no directory holds */
+#define EXE_DELETED	0x2	/* no links left (memfds have none either) */
+#define EXE_ON_OVERLAY	0x4	/* on an overlayfs (a container image) */
+#define EXE_UPPER_LAYER	0x8	/* ... in its writable upper layer: written
+				 * or copied up since the overlay was made */
+
 /* EVENT_EXEC (sched_process_exec) strings: exe path components (dentry
  * walk), argv blob (NUL-separated), cwd components (dentry walk),
  * filename as passed to execve.  A failed execve is reported from the
- * syscall exit with ret < 0 and strings: filename. */
+ * syscall exit with ret < 0 and strings: filename; its payload is zero.
+ * Credentials and descriptors are those of the new image (after
+ * setuid bits, file capabilities and close-on-exec). */
 struct exec_payload {
 	__u32 argc;		/* bprm->argc, whatever was captured */
 	__u32 exe_parts;	/* number of exe component strings */
 	__u32 cwd_parts;	/* number of cwd component strings */
 	__u32 old_pid;		/* thread that called exec (leader after de_thread) */
 	__u64 exe_ino;
-	__u32 exe_dev;
-	__u32 pad;
+	__u32 exe_dev;		/* super block s_dev, kernel encoding (major << 20 | minor) */
+	__u32 tty;		/* controlling terminal as /proc/PID/stat tty_nr, 0 none */
+	__u64 exe_ctime_ns;	/* exe inode change / modification time, */
+	__u64 exe_mtime_ns;	/* ns since the epoch */
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u32 exe_flags;	/* EXE_* */
+	__u8 stdio_type[3];	/* enum fd_kind of fds 0, 1, 2 */
+	__u8 pad;
 };
 
 /* EVENT_FORK: child in the payload, parent in the header. No strings. */

@@ -6,6 +6,209 @@ static __always_inline bool task_is_self(void)
 	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
 }
 
+#ifndef S_IFREG
+#define S_IFREG		0100000
+#define S_IFDIR		0040000
+#define S_IFCHR		0020000
+#define S_IFBLK		0060000
+#define S_IFIFO		0010000
+#endif
+#ifndef AF_NETLINK
+#define AF_NETLINK	16
+#endif
+#define OVERLAYFS_SUPER_MAGIC	0x794c7630
+#define TMPFS_MAGIC		0x01021994
+#define HUGETLBFS_MAGIC		0x958458f6
+
+/* What an open file is: its inode type, and for a socket the family. */
+static __always_inline __u8 file_kind(struct file *file)
+{
+	struct socket *sock;
+
+	if (!file)
+		return FD_KIND_NONE;
+	switch (file->f_inode->i_mode & S_IFMT) {
+	case S_IFREG: return FD_KIND_FILE;
+	case S_IFDIR: return FD_KIND_DIRECTORY;
+	case S_IFCHR: return FD_KIND_CHARDEV;
+	case S_IFBLK: return FD_KIND_BLOCKDEV;
+	case S_IFIFO: return FD_KIND_PIPE;
+	case S_IFSOCK: break;
+	default: return FD_KIND_OTHER;	/* anon inodes have no type bits */
+	}
+	/* An O_PATH descriptor of a socket file has no socket behind it:
+	 * private_data is NULL and the cast reads below yield 0. */
+	sock = kernel_cast(file->private_data, struct socket);
+	if (!sock || !sock->sk)
+		return FD_KIND_OTHER;
+	switch (sock->sk->__sk_common.skc_family) {
+	case AF_INET: return FD_KIND_IPV4;
+	case AF_INET6: return FD_KIND_IPV6;
+	case AF_UNIX: return FD_KIND_UNIX;
+	case AF_NETLINK: return FD_KIND_NETLINK;
+	default: return FD_KIND_SOCKET;
+	}
+}
+
+/* Kinds of fds 0, 1 and 2 of the current task.  The three file pointers
+ * come in one read (not fd_to_file() three times: this runs on every
+ * exec); every fd table has room for NR_OPEN_DEFAULT (64) of them. */
+static __always_inline void stdio_kinds(__u8 kinds[3])
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *files[3] = {};
+
+	if (fdt && fdt->max_fds >= 3)
+		bpf_probe_read_kernel(files, sizeof(files), fdt->fd);
+	for (int i = 0; i < 3; i++)
+		kinds[i] = file_kind(files[i] ? kernel_cast(files[i], struct file) : NULL);
+}
+
+/* The controlling terminal as /proc/PID/stat field 7 (tty_nr) shows it:
+ * the device number MKDEV(major, minor_start) + index, new_encode_dev'd. */
+static __always_inline __u32 task_tty_nr(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tty_struct *tty = task->signal->tty;
+	__u32 dev, major, minor;
+
+	if (!tty)
+		return 0;
+	dev = ((__u32)tty->driver->major << 20 | tty->driver->minor_start) + tty->index;
+	major = dev >> 20;
+	minor = dev & 0xfffff;
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+/* Inode timestamps moved twice: timespec64 i_ctime/i_mtime (< 6.6),
+ * __i_ctime (6.6) and __i_mtime (6.7-6.10) behind accessors, then
+ * split seconds and nanoseconds (6.11+).  One flavour per layout. */
+struct inode___ts_split {
+	time64_t i_ctime_sec;
+	time64_t i_mtime_sec;
+	u32 i_ctime_nsec;
+	u32 i_mtime_nsec;
+} __attribute__((preserve_access_index));
+
+struct inode___ts_hidden {
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___ts_old {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+/* Nanoseconds since the epoch; times before it become 0.  The kernel
+ * may keep a flag in the top bits of the nanoseconds (multigrain
+ * timestamps, 6.13+); a value below 10^9 never reaches bit 30. */
+static __always_inline __u64 ts_ns(__s64 sec, __u32 nsec)
+{
+	return sec < 0 ? 0 : (__u64)sec * 1000000000ULL + (nsec & 0x3fffffff);
+}
+
+static __always_inline __u64 inode_ctime_ns(struct inode *inode)
+{
+	struct inode___ts_split *a = (void *)inode;
+	struct inode___ts_hidden *b = (void *)inode;
+	struct inode___ts_old *c = (void *)inode;
+
+	if (bpf_core_field_exists(a->i_ctime_sec))
+		return ts_ns(a->i_ctime_sec, a->i_ctime_nsec);
+	if (bpf_core_field_exists(b->__i_ctime))
+		return ts_ns(b->__i_ctime.tv_sec, b->__i_ctime.tv_nsec);
+	if (bpf_core_field_exists(c->i_ctime))
+		return ts_ns(c->i_ctime.tv_sec, c->i_ctime.tv_nsec);
+	return 0;
+}
+
+static __always_inline __u64 inode_mtime_ns(struct inode *inode)
+{
+	struct inode___ts_split *a = (void *)inode;
+	struct inode___ts_hidden *b = (void *)inode;
+	struct inode___ts_old *c = (void *)inode;
+
+	if (bpf_core_field_exists(a->i_mtime_sec))
+		return ts_ns(a->i_mtime_sec, a->i_mtime_nsec);
+	if (bpf_core_field_exists(b->__i_mtime))
+		return ts_ns(b->__i_mtime.tv_sec, b->__i_mtime.tv_nsec);
+	if (bpf_core_field_exists(c->i_mtime))
+		return ts_ns(c->i_mtime.tv_sec, c->i_mtime.tv_nsec);
+	return 0;
+}
+
+/* memfd_create() files are shmem (or hugetlbfs) files named "memfd:NAME"
+ * whose dentry sits in no directory: it is its own parent.  Both tests
+ * together keep an ordinary file called "memfd:x" out. */
+static __always_inline bool exe_is_memfd(struct dentry *dentry, unsigned long magic)
+{
+	char name[8] = {};
+
+	if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC)
+		return false;
+	if (dentry->d_parent != dentry)
+		return false;
+	bpf_probe_read_kernel_str(name, sizeof(name), dentry->d_name.name);
+	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
+	       name[4] == 'd' && name[5] == ':';
+}
+
+/* An overlay inode has an upper dentry once the file exists in the
+ * upper (writable) layer: created there, or copied up on a write or
+ * attribute change.  Files only in the image's lower layers have none.
+ * ovl_inode is in module BTF where overlay is a module; without it
+ * (no BTF for overlay) the bit stays clear. */
+static __always_inline bool ovl_in_upper(struct inode *inode)
+{
+	struct ovl_inode *oi;
+
+	if (!bpf_core_type_exists(struct ovl_inode))
+		return false;
+	oi = (void *)inode - bpf_core_field_offset(struct ovl_inode, vfs_inode);
+	return BPF_CORE_READ(oi, __upperdentry) != NULL;
+}
+
+static __always_inline __u32 exe_flags(struct file *exe, struct inode *inode)
+{
+	unsigned long magic = inode->i_sb->s_magic;
+	__u32 flags = 0;
+
+	if (exe_is_memfd(exe->f_path.dentry, magic))
+		flags |= EXE_FROM_MEMFD;
+	if (inode->i_nlink == 0)
+		flags |= EXE_DELETED;
+	if (magic == OVERLAYFS_SUPER_MAGIC) {
+		flags |= EXE_ON_OVERLAY;
+		if (ovl_in_upper(inode))
+			flags |= EXE_UPPER_LAYER;
+	}
+	return flags;
+}
+
+/* Facts about the new image that rules ask for: its executable file,
+ * its terminal and standard descriptors, its capabilities.  exe comes
+ * from kernel_cast(), so reads through it are plain loads. */
+static __always_inline void exec_facts(struct exec_payload *ep, struct file *exe)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inode *inode = exe->f_inode;
+	const struct cred *cred = task->cred;
+
+	ep->exe_ino = inode->i_ino;
+	ep->exe_dev = inode->i_sb->s_dev;
+	ep->exe_ctime_ns = inode_ctime_ns(inode);
+	ep->exe_mtime_ns = inode_mtime_ns(inode);
+	ep->exe_flags = exe_flags(exe, inode);
+	ep->tty = task_tty_nr();
+	/* kernel_cap_t is { u64 val } since 6.3 and { u32 cap[2] } before:
+	 * the same 8 bytes on a little-endian machine, so read them raw. */
+	bpf_probe_read_kernel(&ep->cap_effective, 8, &cred->cap_effective);
+	bpf_probe_read_kernel(&ep->cap_permitted, 8, &cred->cap_permitted);
+	stdio_kinds(ep->stdio_type);
+}
+
 /* raw tp args: task, old_pid, bprm */
 SEC("raw_tracepoint/sched_process_exec")
 int vigil_exec(struct bpf_raw_tracepoint_args *ctx)
@@ -35,9 +238,8 @@ int vigil_exec(struct bpf_raw_tracepoint_args *ctx)
 	ep->old_pid = old_pid;
 	ep->argc = BPF_CORE_READ(bprm, argc);
 
-	exe = BPF_CORE_READ(bprm, file);
-	ep->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
-	ep->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	exe = kernel_cast(BPF_CORE_READ(bprm, file), struct file);
+	exec_facts(ep, exe);
 	ep->exe_parts = put_file_path(s, exe);
 
 	arg_start = BPF_CORE_READ(task, mm, arg_start);

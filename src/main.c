@@ -9,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "agent/workloads_cmd.h"
+#include "rules/ruleset.h"
 #include "sensor/doctor.h"
 #include "sensor/event_names.h"
 #include "util/config.h"
@@ -38,9 +39,11 @@ struct agent_args {
 	const char *state_dir;
 	const char *output_file;
 	bool quiet_stdout;
+	const char *rules;
 };
 
-enum { OPT_STATE_DIR = 256, OPT_EVENTS, OPT_CONFIG, OPT_OUTPUT, OPT_SET, OPT_JSON };
+enum { OPT_STATE_DIR = 256, OPT_EVENTS, OPT_CONFIG, OPT_OUTPUT, OPT_SET, OPT_JSON, OPT_RULES,
+       OPT_VERBOSE };
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -58,11 +61,14 @@ static int print_help(const char *name)
 	       strcmp(name, "doctor") && strcmp(name, "workloads") ? "" :
 	       "  --json            JSON instead of a table\n",
 	       common_options);
-	if (!strcmp(name, "run") || !strcmp(name, "trace"))
+	if (!strcmp(name, "run") || !strcmp(name, "trace") || !strcmp(name, "record") ||
+	    !strcmp(name, "replay"))
 		printf("  -c, --config FILE YAML configuration (every key has a default)\n"
 		       "  -e, --events LIST events to report, e.g. exec,open,connect (default all)\n"
 		       "  -o, --output FILE also append JSON lines to FILE\n"
 		       "  --set KEY=VALUE   override one configuration key\n"
+		       "  --rules FILE      threat rules to load (repeat for several; 'none' for\n"
+		       "                    none; default: the built-in rules); run only\n"
 		       "\nevents: exec fork exit open unlink rename chmod chown mkdir link symlink\n"
 		       "        mount memfd connect accept bind listen setuid capset ptrace module\n"
 		       "        unshare setns bpf kill\n");
@@ -79,10 +85,12 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 		{"output", required_argument, NULL, 'o'},
 		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
 		{"set", required_argument, NULL, OPT_SET},
+		{"rules", required_argument, NULL, OPT_RULES},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *sets[32];
+	char rules[4096] = "";
 	int nsets = 0, opt;
 	struct agent_args a = {0};
 	char err[512];
@@ -99,12 +107,22 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 				return usage_error(cmd, "too many --set options%s", "");
 			sets[nsets++] = optarg;
 			break;
+		case OPT_RULES:
+			if (strchr(optarg, ',') ||
+			    strlen(rules) + strlen(optarg) + 2 > sizeof(rules))
+				return usage_error(cmd, "--rules: bad or too many files ('%s')", optarg);
+			if (rules[0])
+				strcat(rules, ",");
+			strcat(rules, optarg);
+			break;
 		case 'h': print_help(cmd); return 1;
 		default: return usage_error(cmd, "unknown option%s", "");
 		}
 	}
 	if (optind < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rules[0])
+		a.rules = rules;
 	if (a.config_path && config_load_file(cfg, a.config_path, err, sizeof(err))) {
 		fprintf(stderr, "vigil %s: %s\n", cmd, err);
 		return 2;
@@ -113,6 +131,7 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 		{"sensor.events", a.events},
 		{"state_dir", a.state_dir},
 		{"output.file", a.output_file},
+		{"rules.files", a.rules},
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		if (flags[i].value && config_set(cfg, flags[i].key, flags[i].value, err, sizeof(err))) {
@@ -161,18 +180,59 @@ static int ensure_state_dir(const char *dir)
 	return 0;
 }
 
+#define MAX_RULES_FILES 64
+
+/* The rules rules.files names (the built-in ones when empty). */
+static int load_rules_config(const char *cmd, const struct vigil_config *cfg,
+			     struct loaded_rules *rules)
+{
+	const char *paths[MAX_RULES_FILES];
+	char *list = strdup(cfg->rules.files), err[1024];
+	size_t n;
+
+	if (!list)
+		return -1;
+	n = rules_split_paths(list, paths, MAX_RULES_FILES);
+	if (rules_load(rules, paths, n, err, sizeof(err))) {
+		fprintf(stderr, "vigil %s: rules: %s\n", cmd, err);
+		free(list);
+		return -1;
+	}
+	free(list);
+	rule_engine_set_matching(rules->engine, cfg->rules.matching ? RULE_MATCH_FIRST :
+				 RULE_MATCH_ALL);
+	rule_engine_set_min_priority(rules->engine, cfg->rules.min_priority);
+	fprintf(stderr, "vigil: %zu rules active (%s)\n", rule_engine_active_count(rules->engine),
+		n ? cfg->rules.files : DEFAULT_RULES_NAME);
+	return 0;
+}
+
 static int run_agent(const char *cmd, int argc, char **argv)
 {
 	struct vigil_config cfg;
+	const char *file = NULL;
+	bool replay = !strcmp(cmd, "replay");
 	int rc;
 
+	/* record and replay take the recording first: vigil record FILE [options] */
+	if (!strcmp(cmd, "record") || replay) {
+		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+			return print_help(cmd);
+		if (argc < 2 || argv[1][0] == '-')
+			return usage_error(cmd, "the first argument is the recording FILE%s", "");
+		file = argv[1];
+		argv++;
+		argc--;
+	}
 	config_defaults(&cfg);
+	if (replay)	/* a replay shows alerts; --set output.events=true for events */
+		cfg.output.events = false;
 	rc = parse_agent_args(cmd, argc, argv, &cfg);
 	if (rc) {
 		config_free(&cfg);
 		return rc == 1 ? 0 : rc;
 	}
-	if (ensure_state_dir(cfg.state_dir)) {
+	if (!replay && ensure_state_dir(cfg.state_dir)) {
 		fprintf(stderr, "vigil %s: cannot create state_dir %s: %s\n", cmd,
 			cfg.state_dir, strerror(errno));
 		config_free(&cfg);
@@ -180,10 +240,22 @@ static int run_agent(const char *cmd, int argc, char **argv)
 	}
 	struct agent_options opts = {
 		.cfg = &cfg,
-		.output_mask = cfg.sensor.events,
+		.output_mask = cfg.output.events ? cfg.sensor.events : 0,
 		.proc_root = "/proc",
 	};
-	rc = agent_run(&opts);
+	struct loaded_rules rules;
+	bool with_rules = strcmp(cmd, "trace") && strcmp(cfg.rules.files, "none");
+
+	if (with_rules && load_rules_config(cmd, &cfg, &rules)) {
+		config_free(&cfg);
+		return 2;
+	}
+	opts.rules = with_rules ? rules.engine : NULL;
+	if (!replay)
+		opts.record_path = file;
+	rc = replay ? agent_replay(&opts, file) : agent_run(&opts);
+	if (with_rules)
+		rules_unload(&rules);
 	config_free(&cfg);
 	return rc;
 }
@@ -191,6 +263,16 @@ static int run_agent(const char *cmd, int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
 	return run_agent("run", argc, argv);
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	return run_agent("record", argc, argv);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	return run_agent("replay", argc, argv);
 }
 
 static int cmd_trace(int argc, char **argv)
@@ -276,6 +358,42 @@ static int cmd_workloads(int argc, char **argv)
 	return workloads_list(state_dir, json, stdout, stderr);
 }
 
+/* vigil rules check [--verbose] [FILE...] */
+static int cmd_rules(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct loaded_rules rules;
+	bool verbose = false;
+	char err[1024];
+	int opt;
+
+	if (argc < 2 || strcmp(argv[1], "check")) {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+			return print_help("rules");
+		return usage_error("rules", "want 'check [FILE...]'%s", "");
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc - 1, argv + 1, "vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'v': verbose = true; break;
+		case 'h': return print_help("rules");
+		default: return usage_error("rules", "unknown option%s", "");
+		}
+	}
+	if (rules_load(&rules, (const char *const *)argv + 1 + optind,
+		       (size_t)(argc - 1 - optind), err, sizeof(err))) {
+		fprintf(stderr, "vigil rules: %s\n", err);
+		return 1;
+	}
+	rules_report(&rules, stdout, verbose);
+	rules_unload(&rules);
+	return 0;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -285,19 +403,31 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"run", cmd_run, "Start the agent: the sensor with its enrichment and outputs.",
-	 "run [--config FILE] [--events LIST] [--state-dir DIR]"},
+	{"run", cmd_run, "Start the agent: sensor, enrichment, threat rules, outputs.\n"
+	 "Events and alerts are written as JSON lines.",
+	 "run [--config FILE] [--events LIST] [--rules FILE]... [--state-dir DIR]"},
 	{"trace", cmd_trace, "Print enriched events as JSON lines until interrupted.",
 	 "trace [--events LIST] [--config FILE]"},
-	{"doctor", cmd_doctor, "Check this machine: kernel, BTF, each hook family;\n"
-	 "say what vigil will use. Exits non-zero when vigil cannot run.",
+	{"record", cmd_record, "Run like 'run' and save the stream to FILE for replay.\n"
+	 "The file also holds the processes, cgroups and container metadata a replay needs.",
+	 "record FILE [run options]"},
+	{"replay", cmd_replay, "Run the pipeline over a recording; print alerts and throughput.\n"
+	 "Enrichment and rules run as fast as they go; the throughput goes to stderr.",
+	 "replay FILE [--rules FILE]... [--set KEY=VALUE]"},
+	{"doctor", cmd_doctor, "Check this machine: kernel, BTF, each hook family.\n"
+	 "Says what vigil will use. Exits non-zero when vigil cannot run.",
 	 "doctor [--json]"},
-	{"config", cmd_config, "Print the documented default configuration, or\n"
-	 "validate a configuration file without starting the agent.",
+	{"config", cmd_config, "Print the documented defaults, or validate a configuration.\n"
+	 "check FILE validates without starting the agent.",
 	 "config defaults | config check FILE"},
-	{"workloads", cmd_workloads, "List the workloads a running (or the last) agent has seen,\n"
-	 "with their event counts, from its state directory.",
+	{"workloads", cmd_workloads, "List the workloads the agent has seen, with event counts.\n"
+	 "Read from the state directory of a running (or the last) agent.",
 	 "workloads [--json] [--state-dir DIR]"},
+	{"rules", cmd_rules, "Validate threat rules files; report what vigil can run and why not.\n"
+	 "Without FILE, checks the built-in rules. Counts lists, macros and rules,\n"
+	 "lists unavailable rules with the reason. Exits 1 on an error, naming\n"
+	 "file, line and column.",
+	 "rules check [--verbose] [FILE...]"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 
@@ -316,7 +446,7 @@ static void print_usage(FILE *f)
 	fprintf(f, "usage: vigil COMMAND [OPTIONS]\n\n"
 		   "vigil watches what every workload on this machine does.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-8s %.*s\n", commands[i].name,
+		fprintf(f, "  %-10s %.*s\n", commands[i].name,
 			(int)strcspn(commands[i].summary, "\n"), commands[i].summary);
 	fprintf(f, "\n'vigil COMMAND --help' tells more; --version prints the version.\n");
 }

@@ -16,13 +16,17 @@
 #include <unistd.h>
 
 #include "agent/hold_queue.h"
+#include "output/alert_json.h"
 #include "output/event_json.h"
 #include "proc/proc_table.h"
+#include "record/record_codec.h"
+#include "record/record_file.h"
 #include "proc/user_names.h"
 #include "sensor/decode.h"
 #include "sensor/event_names.h"
 #include "sensor/sensor.h"
 #include "util/json.h"
+#include "util/string_set.h"
 #include "workload/workload.h"
 
 #define REAP_GRACE_NS	(5ULL * 1000000000ULL)
@@ -55,6 +59,13 @@ struct agent {
 	int64_t real_offset_ns;
 	uint64_t type_counts[EVENT_TYPE_MAX];
 	uint64_t decode_errors, write_errors;
+	uint64_t events_seen, alerts;
+	uint64_t salt;				/* exec id salt */
+	struct record_writer *rec;		/* vigil record */
+	struct string_set *recorded;		/* containers whose metadata is in rec */
+	struct workload *alert_wl;		/* context of the rule matches being written */
+	bool alert_entered;
+	const struct event_context *alert_ctx;
 	uint64_t last_drops;
 };
 
@@ -88,6 +99,21 @@ static uint64_t boot_salt(void)
 	return h;
 }
 
+/* What the rules need of the new image beyond path and arguments. */
+static void keep_exec_details(struct proc_entry *p, const struct event *ev)
+{
+	struct proc_exec_details *d = &p->details;
+
+	d->known = true;
+	memcpy(d->stdio_type, ev->exec.stdio_type, sizeof(d->stdio_type));
+	d->tty = ev->exec.tty;
+	d->exe_flags = ev->exec.exe_flags;
+	d->exe_ctime_ns = ev->exec.exe_ctime_ns;
+	d->exe_mtime_ns = ev->exec.exe_mtime_ns;
+	d->cap_effective = ev->exec.cap_effective;
+	d->cap_permitted = ev->exec.cap_permitted;
+}
+
 /* Keep the process table in step with lifecycle events. */
 static struct proc_entry *track_process(struct agent *a, const struct event *ev)
 {
@@ -97,12 +123,15 @@ static struct proc_entry *track_process(struct agent *a, const struct event *ev)
 	case EVENT_EXEC:
 		if (ev->ret < 0)
 			break;
-		return proc_table_on_exec(a->procs, ev->task.pid, ev->task.ppid, ev->boot_ns,
-					  ev->exec.exe.ptr ? ev->exec.exe.ptr : "",
-					  ev->exec.cwd.ptr ? ev->exec.cwd.ptr : "",
-					  ev->exec.args.ptr ? ev->exec.args.ptr : "",
-					  ev->exec.args.len, ev->exec.argc,
-					  ev->exec.args_truncated);
+		p = proc_table_on_exec(a->procs, ev->task.pid, ev->task.ppid, ev->boot_ns,
+				       ev->exec.exe.ptr ? ev->exec.exe.ptr : "",
+				       ev->exec.cwd.ptr ? ev->exec.cwd.ptr : "",
+				       ev->exec.args.ptr ? ev->exec.args.ptr : "",
+				       ev->exec.args.len, ev->exec.argc,
+				       ev->exec.args_truncated);
+		if (p)
+			keep_exec_details(p, ev);
+		return p;
 	case EVENT_FORK: {
 		struct proc_entry *child = proc_table_on_fork(a->procs, ev->task.pid,
 							      ev->fork.child_pid,
@@ -235,12 +264,40 @@ static bool process_entered(struct agent *a, struct proc_entry *p,
 	return p->entered;
 }
 
+/* A rule matched: write the alert, held like the event for its workload's metadata. */
+static void on_rule_match(void *ctx, size_t rule_index, const struct rule_input *in)
+{
+	struct agent *a = ctx;
+
+	a->alerts++;
+	json_reset(&a->json);
+	alert_json_write(&a->json, a->opts->rules, rule_index, in, a->alert_ctx, false);
+	deliver(a, a->alert_wl, a->alert_entered, a->ev.boot_ns);
+}
+
+static void evaluate_rules(struct agent *a, struct event_context *ectx, struct workload *wl,
+			   bool entered)
+{
+	struct rule_input in = {
+		.ev = &a->ev, .proc = ectx->proc, .wl = wl, .entered = entered,
+		.host = a->host, .users = a->users, .evt_num = a->events_seen,
+	};
+
+	ectx->user = user_name_lookup(a->users, a->ev.task.uid);
+	a->alert_wl = wl;
+	a->alert_entered = entered;
+	a->alert_ctx = ectx;
+	rule_engine_evaluate(a->opts->rules, &in, on_rule_match, a);
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct agent *a = ctx;
 	char err[128];
 	struct event_context ectx = {.host = a->host, .table = a->procs};
 
+	if (a->rec && record_write(a->rec, FRAME_SENSOR, data, size) && a->write_errors++ == 0)
+		fprintf(stderr, "vigil: warning: cannot write the recording\n");
 	if (event_decode(&a->ev, data, size, a->real_offset_ns, err, sizeof(err))) {
 		if (a->decode_errors++ < 10)
 			fprintf(stderr, "vigil: warning: %s\n", err);
@@ -252,6 +309,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return stop_requested ? 1 : 0;
 	}
 	a->type_counts[a->ev.type]++;
+	a->events_seen++;
 	struct proc_entry *proc = track_process(a, &a->ev);
 	struct workload *wl = NULL;
 	bool entered = false;
@@ -269,6 +327,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 		event_json_write(&a->json, &a->ev, &ectx);
 		deliver(a, wl, entered, a->ev.boot_ns);
 	}
+	if (a->opts->rules)
+		evaluate_rules(a, &ectx, wl, entered);
 	if (a->ev.type == EVENT_EXIT)
 		proc_table_on_exit(a->procs, a->ev.task.pid, a->ev.boot_ns);
 	return stop_requested ? 1 : 0;
@@ -302,6 +362,10 @@ static void write_stats_json(struct agent *a, struct sensor *s, FILE *f)
 	json_kv_uint(&w, "ring_buffer_size", st.ring_size);
 	json_kv_uint(&w, "ring_buffer_max_fill", st.max_pending);
 	json_kv_uint(&w, "decode_errors", a->decode_errors);
+	if (a->opts->rules) {
+		json_kv_uint(&w, "alerts", a->alerts);
+		json_kv_uint(&w, "rules_active", rule_engine_active_count(a->opts->rules));
+	}
 	json_kv_uint(&w, "processes", proc_table_size(a->procs));
 	if (a->workloads) {
 		json_kv_uint(&w, "workloads", workload_registry_count(a->workloads));
@@ -327,12 +391,30 @@ static void report_new_drops(struct agent *a, struct sensor *s)
 }
 
 /* Metadata that arrived, deadlines that passed: release held events. */
-static void release_held(struct agent *a, bool force)
+/* Metadata that arrived since the last look goes into the recording. */
+static void record_new_metadata(struct agent *a)
+{
+	for (struct workload *wl = workload_registry_first(a->workloads); wl; wl = wl->next) {
+		if (wl->meta_state != META_READY ||
+		    string_set_contains(a->recorded, wl->id, strlen(wl->id)))
+			continue;
+		if (string_set_add(a->recorded, wl->id, strlen(wl->id)) == 0)
+			record_write_container(a->rec, &wl->meta);
+	}
+}
+
+static void release_held_at(struct agent *a, uint64_t now_ns, bool force)
 {
 	if (!a->workloads)
 		return;
-	workload_registry_poll(a->workloads);
-	hold_queue_release(&a->held, clock_ns(CLOCK_BOOTTIME), force, emit_held, a);
+	if (workload_registry_poll(a->workloads) && a->rec)
+		record_new_metadata(a);
+	hold_queue_release(&a->held, now_ns, force, emit_held, a);
+}
+
+static void release_held(struct agent *a, bool force)
+{
+	release_held_at(a, clock_ns(CLOCK_BOOTTIME), force);
 }
 
 static void every_second(struct agent *a, struct sensor *s)
@@ -340,6 +422,8 @@ static void every_second(struct agent *a, struct sensor *s)
 	uint64_t now = clock_ns(CLOCK_BOOTTIME);
 
 	a->real_offset_ns = real_minus_boot();
+	if (a->rec)
+		record_write(a->rec, FRAME_CLOCK, &a->real_offset_ns, sizeof(a->real_offset_ns));
 	proc_table_reap(a->procs, now, REAP_GRACE_NS);
 	if (a->workloads) {
 		workload_registry_reap(a->workloads, now, REAP_GRACE_NS);
@@ -366,6 +450,21 @@ static int install_signals(void)
 	return 0;
 }
 
+/* stdout and output.file, then the signals that end the run. */
+static int open_outputs(struct agent *a, const struct vigil_config *cfg)
+{
+	a->out = cfg->output.to_stdout ? stdout : NULL;
+	if (cfg->output.file && cfg->output.file[0]) {
+		a->file_out = fopen(cfg->output.file, "a");
+		if (!a->file_out) {
+			fprintf(stderr, "vigil: cannot open output.file %s: %s\n",
+				cfg->output.file, strerror(errno));
+			return -1;
+		}
+	}
+	return install_signals();
+}
+
 static int agent_setup(struct agent *a, const struct agent_options *opts)
 {
 	const struct vigil_config *cfg = opts->cfg;
@@ -376,7 +475,8 @@ static int agent_setup(struct agent *a, const struct agent_options *opts)
 	if (gethostname(a->host, sizeof(a->host) - 1))
 		strcpy(a->host, "unknown");
 	a->real_offset_ns = real_minus_boot();
-	a->procs = proc_table_new(boot_salt());
+	a->salt = boot_salt();
+	a->procs = proc_table_new(a->salt);
 	a->users = user_names_new("/etc/passwd");
 	if (!a->procs || !a->users) {
 		fprintf(stderr, "vigil: out of memory\n");
@@ -400,20 +500,60 @@ static int agent_setup(struct agent *a, const struct agent_options *opts)
 			return -1;
 		}
 	}
-	a->out = cfg->output.to_stdout ? stdout : NULL;
-	if (cfg->output.file && cfg->output.file[0]) {
-		a->file_out = fopen(cfg->output.file, "a");
-		if (!a->file_out) {
-			fprintf(stderr, "vigil: cannot open output.file %s: %s\n",
-				cfg->output.file, strerror(errno));
-			return -1;
-		}
+	return open_outputs(a, cfg);
+}
+
+static void record_process(void *ctx, const struct proc_entry *p)
+{
+	record_write_process(ctx, p);
+}
+
+static void record_cgroup(void *ctx, uint64_t id, const char *path)
+{
+	record_write2(ctx, FRAME_CGROUP, &id, sizeof(id), path, strlen(path));
+}
+
+/* What a replay needs before the first event: who we are, the clock,
+ * every process and cgroup known so far. */
+static int record_begin(struct agent *a, const char *path)
+{
+	struct record_start start = {
+		.exec_id_salt = a->salt,
+		.started_unix_ns = clock_ns(CLOCK_REALTIME),
+		.host_mntns = a->workloads ? workload_registry_host_mntns(a->workloads) : 0,
+	};
+	char err[512];
+
+	a->rec = record_writer_open(path, err, sizeof(err));
+	a->recorded = string_set_new(false);
+	if (!a->rec || !a->recorded) {
+		fprintf(stderr, "vigil: record: %s\n", a->rec ? "out of memory" : err);
+		return -1;
 	}
-	return install_signals();
+	record_write2(a->rec, FRAME_START, &start, sizeof(start), a->host, strlen(a->host));
+	record_write(a->rec, FRAME_CLOCK, &a->real_offset_ns, sizeof(a->real_offset_ns));
+	proc_table_each_live(a->procs, record_process, a->rec);
+	if (a->workloads)
+		workload_registry_each_cgroup(a->workloads, record_cgroup, a->rec);
+	return 0;
+}
+
+static void record_end(struct agent *a)
+{
+	if (!a->rec)
+		return;
+	fprintf(stderr, "vigil: recorded %llu frames to %s\n",
+		(unsigned long long)record_writer_frames(a->rec), a->opts->record_path);
+	if (record_writer_close(a->rec))
+		fprintf(stderr, "vigil: warning: the recording %s is incomplete (write error)\n",
+			a->opts->record_path);
+	a->rec = NULL;
 }
 
 static void agent_teardown(struct agent *a)
 {
+	record_end(a);
+	string_set_free(a->recorded);
 	if (a->out)
 		fflush(a->out);
 	if (a->file_out)
@@ -447,6 +587,8 @@ int agent_run(const struct agent_options *opts)
 	memset(&a, 0, sizeof(a));
 	if (agent_setup(&a, opts))
 		goto out;
+	if (opts->record_path && record_begin(&a, opts->record_path))
+		goto out;
 	s = sensor_open(&so, on_record, &a, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "vigil: %s\n", err);
@@ -478,5 +620,177 @@ int agent_run(const struct agent_options *opts)
 out:
 	sensor_close(s);
 	agent_teardown(&a);
+	return status;
+}
+
+/* ---- replay -------------------------------------------------------- */
+
+/* The pipeline without the kernel: nothing is read from this machine
+ * (no /proc, no cgroup scan, no metadata fetch); the recording says it all. */
+static int replay_setup(struct agent *a, const struct agent_options *opts,
+			const struct record_start *start, const char *host, size_t host_len)
+{
+	const struct vigil_config *cfg = opts->cfg;
+
+	a->opts = opts;
+	event_init(&a->ev);
+	json_init(&a->json);
+	json_init(&a->line);
+	snprintf(a->host, sizeof(a->host), "%.*s", (int)host_len, host);
+	a->salt = start->exec_id_salt;
+	a->procs = proc_table_new(a->salt);
+	a->users = user_names_new("/etc/passwd");
+	if (!a->procs || !a->users || proc_table_set_root(a->procs, "/nonexistent")) {
+		fprintf(stderr, "vigil: out of memory\n");
+		return -1;
+	}
+	proc_table_set_max(a->procs, cfg->sensor.max_processes);
+	hold_queue_init(&a->held, HOLD_MAX);
+	if (cfg->workload.attribution) {
+		a->workloads = workload_registry_new_offline();
+		if (!a->workloads) {
+			fprintf(stderr, "vigil: out of memory\n");
+			return -1;
+		}
+		workload_registry_set_host_mntns(a->workloads, start->host_mntns);
+	}
+	return open_outputs(a, cfg);
+}
+
+static void replay_container(struct agent *a, const void *data, size_t len)
+{
+	struct container_meta meta;
+
+	if (record_read_container(data, len, &meta) == 0 && a->workloads &&
+	    workload_registry_set_meta(a->workloads, meta.id, &meta) == 0)
+		return;	/* the workload owns it now */
+	container_meta_free(&meta);
+}
+
+struct replay_counts {
+	uint64_t frames, events, bad_frames;
+};
+
+/* One frame; false to stop. */
+static bool replay_frame(struct agent *a, uint32_t kind, const void *data, size_t len,
+			 struct replay_counts *n, bool *linked)
+{
+	struct proc_entry p;
+
+	n->frames++;
+	if (kind != FRAME_PROCESS && !*linked) {
+		proc_table_relink(a->procs);	/* every process of the start is in */
+		*linked = true;
+	}
+	switch (kind) {
+	case FRAME_PROCESS:
+		if (record_read_process(data, len, &p) || !proc_table_restore(a->procs, &p))
+			n->bad_frames++;
+		return true;
+	case FRAME_CGROUP:
+		if (len < 8 || !a->workloads) {
+			n->bad_frames += len < 8;
+			return true;
+		}
+		uint64_t id;
+
+		memcpy(&id, data, 8);
+		workload_registry_add_cgroup(a->workloads, id, (const char *)data + 8, len - 8);
+		return true;
+	case FRAME_CONTAINER:
+		replay_container(a, data, len);
+		release_held_at(a, a->ev.boot_ns, false);
+		return true;
+	case FRAME_CLOCK:
+		if (len == sizeof(a->real_offset_ns))
+			memcpy(&a->real_offset_ns, data, len);
+		return true;
+	case FRAME_SENSOR:
+		n->events++;
+		return on_record(a, data, len) == 0;
+	default:
+		return true;	/* a newer vigil's frame: skip it */
+	}
+}
+
+static double elapsed_s(clockid_t id, uint64_t since_ns)
+{
+	return (double)(clock_ns(id) - since_ns) / 1e9;
+}
+
+static struct record_reader *replay_open(const char *path, struct record_start *start,
+					 const char **host, size_t *host_len)
+{
+	char err[512];
+	struct record_reader *r = record_reader_open(path, err, sizeof(err));
+	uint32_t kind;
+	const void *data;
+	size_t len;
+
+	if (!r) {
+		fprintf(stderr, "vigil replay: %s\n", err);
+		return NULL;
+	}
+	if (record_next(r, &kind, &data, &len, err, sizeof(err)) != 1 ||
+	    kind != FRAME_START || len < sizeof(*start)) {
+		fprintf(stderr, "vigil replay: %s: no start frame\n", path);
+		record_reader_close(r);
+		return NULL;
+	}
+	memcpy(start, data, sizeof(*start));
+	*host = (const char *)data + sizeof(*start);
+	*host_len = len - sizeof(*start);
+	return r;
+}
+
+int agent_replay(const struct agent_options *opts, const char *path)
+{
+	struct record_start start;
+	struct replay_counts n = {0};
+	struct agent a;
+	const char *host;
+	const void *data;
+	size_t len, host_len;
+	uint32_t kind;
+	char err[512];
+	bool linked = false;
+	int rc = 0, status = 1;
+	uint64_t cpu0, wall0, next_tick = 0;
+	struct record_reader *r = replay_open(path, &start, &host, &host_len);
+
+	if (!r)
+		return 1;
+	memset(&a, 0, sizeof(a));
+	if (replay_setup(&a, opts, &start, host, host_len))
+		goto out;
+	cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	wall0 = clock_ns(CLOCK_MONOTONIC);
+	while (!stop_requested && (rc = record_next(r, &kind, &data, &len, err, sizeof(err))) == 1) {
+		if (!replay_frame(&a, kind, data, len, &n, &linked))
+			break;
+		if (a.ev.boot_ns >= next_tick) {	/* the recording's own seconds */
+			proc_table_reap(a.procs, a.ev.boot_ns, REAP_GRACE_NS);
+			release_held_at(&a, a.ev.boot_ns, false);
+			next_tick = a.ev.boot_ns + NS_PER_SEC;
+		}
+	}
+	if (!stop_requested && rc < 0)
+		fprintf(stderr, "vigil replay: %s: %s (replayed what came before)\n", path, err);
+	release_held_at(&a, a.ev.boot_ns, true);
+	if (a.out)
+		fflush(a.out);
+	double cpu = elapsed_s(CLOCK_PROCESS_CPUTIME_ID, cpu0);
+	double wall = elapsed_s(CLOCK_MONOTONIC, wall0);
+
+	fprintf(stderr, "vigil replay: %llu events in %.3f s CPU, %.3f s wall: %.0f events/s "
+		"per core; %llu alerts from %zu active rules; %llu decode errors, %llu bad "
+		"frames\n", (unsigned long long)n.events, cpu, wall,
+		cpu > 0 ? (double)n.events / cpu : 0.0, (unsigned long long)a.alerts,
+		opts->rules ? rule_engine_active_count(opts->rules) : 0,
+		(unsigned long long)a.decode_errors, (unsigned long long)n.bad_frames);
+	status = rc < 0 ? 1 : 0;
+out:
+	agent_teardown(&a);
+	record_reader_close(r);
 	return status;
 }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "sensor/decode.h"
 #include "sensor/event_names.h"
 #include "util/time_format.h"
 
@@ -270,6 +271,43 @@ static void write_generic(struct json_writer *w, const struct event *ev)
 	}
 }
 
+static void kv_time(struct json_writer *w, const char *key, uint64_t unix_ns)
+{
+	char text[48];
+
+	if (!unix_ns)
+		return;
+	format_rfc3339_ns(text, sizeof(text), unix_ns);
+	json_kv_string(w, key, text);
+}
+
+/* What fds 0, 1 and 2 of the new image are: a kind, or null when closed. */
+static void write_stdio(struct json_writer *w, const uint8_t kinds[3])
+{
+	json_key(w, "stdio");
+	json_array_begin(w);
+	for (int i = 0; i < 3; i++)
+		json_string(w, fd_kind_name(kinds[i]));	/* NULL writes null */
+	json_array_end(w);
+}
+
+static void write_exe_flags(struct json_writer *w, uint32_t flags)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{EXE_FROM_MEMFD, "memfd"},
+		{EXE_DELETED, "deleted"},
+		{EXE_ON_OVERLAY, "overlay"},
+		{EXE_UPPER_LAYER, "upper_layer"},
+	};
+
+	json_key(w, "exe_flags");
+	json_array_begin(w);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit)
+			json_string(w, names[i].name);
+	json_array_end(w);
+}
+
 static void write_exec_details(struct json_writer *w, const struct event *ev)
 {
 	if (ev->ret < 0) {	/* the process did not change: say what it tried */
@@ -283,6 +321,15 @@ static void write_exec_details(struct json_writer *w, const struct event *ev)
 	json_object_begin(w);
 	kv_str(w, "filename", &ev->exec.filename);
 	json_kv_uint(w, "argc", ev->exec.argc);
+	write_stdio(w, ev->exec.stdio_type);
+	json_kv_uint(w, "tty", ev->exec.tty);
+	json_kv_uint(w, "exe_ino", ev->exec.exe_ino);
+	json_kv_uint(w, "exe_dev", ev->exec.exe_dev);
+	kv_time(w, "exe_ctime", ev->exec.exe_ctime_ns);
+	kv_time(w, "exe_mtime", ev->exec.exe_mtime_ns);
+	write_exe_flags(w, ev->exec.exe_flags);
+	kv_hex(w, "cap_effective", ev->exec.cap_effective);
+	kv_hex(w, "cap_permitted", ev->exec.cap_permitted);
 	json_object_end(w);
 }
 
@@ -353,4 +400,10 @@ void event_json_write(struct json_writer *w, const struct event *ev,
 	write_proc(w, ev, ctx);
 	write_type_details(w, ev, ctx);
 	json_object_end(w);
+}
+
+void event_json_write_proc(struct json_writer *w, const struct event *ev,
+			   const struct event_context *ctx)
+{
+	write_proc(w, ev, ctx);
 }

@@ -19,4 +19,8 @@ struct event_context {
 void event_json_write(struct json_writer *w, const struct event *ev,
 		      const struct event_context *ctx);
 
+/* Only the "proc" member (key and object), for alerts about the event. */
+void event_json_write_proc(struct json_writer *w, const struct event *ev,
+			   const struct event_context *ctx);
+
 #endif

@@ -918,6 +918,7 @@ static int copy_from_parent(struct proc_entry *child,
 	child->uid = parent->uid;
 	child->gid = parent->gid;
 	child->euid = parent->euid;
+	child->details = parent->details;
 	memcpy(child->comm, parent->comm, sizeof(child->comm));
 	return 0;
 }
@@ -1118,4 +1119,73 @@ size_t proc_table_ancestors(const struct proc_entry *entry,
 size_t proc_table_size(const struct proc_table *table)
 {
 	return table->entry_count;
+}
+
+/* ---- recordings --------------------------------------------------------- */
+
+void proc_table_each_live(struct proc_table *table,
+			  void (*fn)(void *ctx, const struct proc_entry *entry), void *ctx)
+{
+	for (struct proc_entry *e = table->live.head; e; e = e->list_next)
+		if (e->hashed)
+			fn(ctx, e);
+}
+
+int proc_table_set_root(struct proc_table *table, const char *proc_root)
+{
+	char *copy = strdup(proc_root);
+
+	if (!copy)
+		return -1;
+	free(table->proc_root);
+	table->proc_root = copy;
+	return 0;
+}
+
+struct proc_entry *proc_table_restore(struct proc_table *table, const struct proc_entry *src)
+{
+	struct proc_entry *e;
+
+	if (src->pid == 0 || hash_find(table, src->pid))
+		return NULL;
+	e = entry_new(table, src->pid);
+	if (!e)
+		return NULL;
+	if (replace_string(&e->exe, src->exe ? src->exe : "") < 0 ||
+	    replace_string(&e->cwd, src->cwd ? src->cwd : "") < 0 ||
+	    replace_bytes(&e->args, src->args ? src->args : "", src->args_len) < 0) {
+		entry_destroy(table, e);
+		return NULL;
+	}
+	e->ppid = src->ppid;
+	e->start_ns = src->start_ns;
+	e->exec_ns = src->exec_ns;
+	memcpy(e->exec_id, src->exec_id, sizeof(e->exec_id));
+	memcpy(e->parent_exec_id, src->parent_exec_id, sizeof(e->parent_exec_id));
+	e->uid = src->uid;
+	e->gid = src->gid;
+	e->euid = src->euid;
+	memcpy(e->comm, src->comm, sizeof(e->comm));
+	e->args_len = src->args_len;
+	e->argc = src->argc;
+	e->args_truncated = src->args_truncated;
+	e->from_proc = src->from_proc;
+	e->entered = src->entered;
+	e->cgroup_id = src->cgroup_id;
+	e->details = src->details;
+	hash_insert(table, e);
+	return e;
+}
+
+void proc_table_relink(struct proc_table *table)
+{
+	for (struct proc_entry *e = table->live.head; e; e = e->list_next) {
+		struct proc_entry *parent;
+
+		if (e->parent || !e->hashed || e->ppid == 0 || e->ppid == e->pid)
+			continue;
+		parent = hash_find(table, e->ppid);
+		if (parent && parent != e)
+			set_parent(table, e, parent);
+	}
 }

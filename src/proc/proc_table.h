@@ -16,6 +16,18 @@
 
 #define EXEC_ID_LEN 16	/* hex characters, NUL not counted */
 
+/* What the exec event said about the new image beyond its path and
+ * arguments; kept across forks.  known is false for processes seeded
+ * from /proc (never seen exec). */
+struct proc_exec_details {
+	bool known;
+	uint8_t stdio_type[3];		/* FD_KIND_* of fds 0, 1, 2 */
+	uint32_t tty;			/* tty_nr as /proc/PID/stat encodes it */
+	uint32_t exe_flags;		/* EXE_* */
+	uint64_t exe_ctime_ns, exe_mtime_ns;	/* wall clock */
+	uint64_t cap_effective, cap_permitted;
+};
+
 struct proc_entry {
 	uint32_t pid, ppid;
 	uint64_t start_ns;		/* process start, boot clock ns */
@@ -34,6 +46,7 @@ struct proc_entry {
 	bool from_proc;			/* seeded from /proc, not seen starting */
 	bool entered;			/* entered a container from outside (set by the agent) */
 	uint64_t cgroup_id;		/* last seen, set by the agent */
+	struct proc_exec_details details;	/* set by the agent from exec events */
 	struct proc_entry *parent;	/* NULL when unknown; holds a reference */
 	/* private to proc_table.c */
 	uint32_t refs;
@@ -101,6 +114,16 @@ size_t proc_table_ancestors(const struct proc_entry *entry,
 
 /* Entries held, including exited ones and ones replaced by pid reuse. */
 size_t proc_table_size(const struct proc_table *table);
+
+/* Recordings.  each_live visits every live, findable entry; restore
+ * copies one such entry into another table (NULL when the pid is taken or
+ * on no memory) and relink then joins restored entries to their parents.
+ * set_root points on-demand loading elsewhere ("/nonexistent": never). */
+void proc_table_each_live(struct proc_table *table,
+			  void (*fn)(void *ctx, const struct proc_entry *entry), void *ctx);
+struct proc_entry *proc_table_restore(struct proc_table *table, const struct proc_entry *src);
+void proc_table_relink(struct proc_table *table);
+int proc_table_set_root(struct proc_table *table, const char *proc_root);
 
 /* Parsers for /proc/PID files, exposed so they can be fuzzed.  buf need
  * not be NUL-terminated and may hold any bytes.  Return 0 or -1 when the

@@ -218,11 +218,54 @@ static bool read_path_arg(struct reader *r, struct event *ev, unsigned path_part
 	return true;
 }
 
+const char *fd_kind_name(unsigned kind)
+{
+	static const char *const names[FD_KIND_MAX] = {
+		[FD_KIND_FILE] = "file",
+		[FD_KIND_DIRECTORY] = "directory",
+		[FD_KIND_CHARDEV] = "char",
+		[FD_KIND_BLOCKDEV] = "block",
+		[FD_KIND_PIPE] = "pipe",
+		[FD_KIND_IPV4] = "ipv4",
+		[FD_KIND_IPV6] = "ipv6",
+		[FD_KIND_UNIX] = "unix",
+		[FD_KIND_NETLINK] = "netlink",
+		[FD_KIND_SOCKET] = "socket",
+		[FD_KIND_OTHER] = "other",
+	};
+
+	return kind < FD_KIND_MAX ? names[kind] : NULL;
+}
+
+/* The kernel's dev_t (major << 20 | minor) as stat(2) and /proc show it. */
+static uint32_t user_dev(uint32_t kdev)
+{
+	uint32_t major = kdev >> 20, minor = kdev & 0xfffff;
+
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static void decode_exec_facts(struct event *ev, const struct exec_payload *ep)
+{
+	for (int i = 0; i < 3; i++)	/* a kind we do not know is still open */
+		ev->exec.stdio_type[i] = ep->stdio_type[i] < FD_KIND_MAX ?
+			ep->stdio_type[i] : FD_KIND_OTHER;
+	ev->exec.tty = ep->tty;
+	ev->exec.exe_ctime_ns = ep->exe_ctime_ns;
+	ev->exec.exe_mtime_ns = ep->exe_mtime_ns;
+	ev->exec.exe_flags = ep->exe_flags;
+	ev->exec.exe_ino = ep->exe_ino;
+	ev->exec.exe_dev = user_dev(ep->exe_dev);
+	ev->exec.cap_effective = ep->cap_effective;
+	ev->exec.cap_permitted = ep->cap_permitted;
+}
+
 static bool decode_exec(struct reader *r, struct event *ev, const struct exec_payload *ep,
 			uint32_t hdr_flags)
 {
 	if (ev->ret < 0)	/* failed execve: only the filename */
 		return read_str(r, ev, &ev->exec.filename);
+	decode_exec_facts(ev, ep);
 	ev->exec.argc = ep->argc;
 	ev->exec.args_truncated = hdr_flags & HDR_ARGS_TRUNCATED;
 	if (!read_dentry_path(r, ev, ep->exe_parts, &ev->exec.exe) ||

@@ -13,6 +13,10 @@ void event_release(struct event *ev);
 int event_decode(struct event *ev, const void *data, size_t size,
 		 int64_t real_offset_ns, char *err, size_t errlen);
 
+/* Falco's fd.type spelling of an enum fd_kind ("file", "pipe", "ipv4",
+ * ...), NULL for FD_KIND_NONE and values outside the enum. */
+const char *fd_kind_name(unsigned kind);
+
 /* Join a relative path onto a base directory and normalise ".", ".."
  * and repeated slashes lexically.  Writes at most cap bytes (NUL
  * included); returns the length written. */

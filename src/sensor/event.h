@@ -55,6 +55,15 @@ struct event {
 			struct event_str filename;
 			uint32_t argc;
 			bool args_truncated;
+			/* the new image (zero for a failed execve): */
+			uint8_t stdio_type[3];	/* enum fd_kind of fds 0, 1, 2 */
+			uint32_t tty;		/* /proc/PID/stat tty_nr, 0 = none */
+			uint64_t exe_ctime_ns;	/* exe inode times, ns since the epoch */
+			uint64_t exe_mtime_ns;
+			uint32_t exe_flags;	/* EXE_* (bpf/events.h) */
+			uint64_t exe_ino;
+			uint32_t exe_dev;	/* as stat(2) st_dev encodes it */
+			uint64_t cap_effective, cap_permitted;
 		} exec;
 		struct {
 			uint32_t child_pid, child_tid;

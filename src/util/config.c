@@ -42,6 +42,13 @@ struct config_key {
 
 static const char *const log_level_names[] = { "debug", "info", "warn", "error", NULL };
 
+static const char *const matching_names[] = { "all", "first", NULL };
+/* Falco's priorities, most severe first (enum rules_priority order). */
+static const char *const priority_names[] = {
+	"emergency", "alert", "critical", "error", "warning", "notice", "informational",
+	"debug", NULL,
+};
+
 static const char *check_ring_buffer_size(uint64_t bytes)
 {
 	/* The kernel's BPF ring buffer needs a power-of-two number of pages. */
@@ -97,8 +104,22 @@ static const struct config_key config_keys[] = {
 	{ KEY("workload.metadata_wait", CONFIG_DURATION, workload.metadata_wait_ns, "2s",
 	      "How long events of a new container wait for its metadata before they\n"
 	      "are written marked \"unresolved\" (they are never dropped).") },
+	{ KEY("rules.files", CONFIG_STRING, rules.files, "",
+	      "Threat rules files (Falco's rule language), comma-separated, loaded in\n"
+	      "order so later files can append to or override earlier ones.\n"
+	      "\"\" loads vigil's built-in rules; \"none\" loads no rules.") },
+	{ KEY("rules.matching", CONFIG_ENUM, rules.matching, "all",
+	      "\"all\": every rule an event matches alerts; \"first\": only the first\n"
+	      "in file order (Falco's default)."),
+	  .choices = matching_names },
+	{ KEY("rules.min_priority", CONFIG_ENUM, rules.min_priority, "debug",
+	      "Rules less severe than this are not evaluated (emergency, alert,\n"
+	      "critical, error, warning, notice, informational, debug)."),
+	  .choices = priority_names },
 	{ KEY("output.stdout", CONFIG_BOOL, output.to_stdout, "true",
-	      "Write events as JSON lines to standard output.") },
+	      "Write events and alerts as JSON lines to standard output.") },
+	{ KEY("output.events", CONFIG_BOOL, output.events, "true",
+	      "Write every event; false writes only alerts.") },
 	{ KEY("output.file", CONFIG_STRING, output.file, "",
 	      "Also append events as JSON lines to this file; \"\" for none.") },
 };

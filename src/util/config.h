@@ -40,7 +40,13 @@ struct vigil_config {
 		uint64_t metadata_wait_ns;
 	} workload;
 	struct {
+		char *files;			/* owned; comma-separated, "" built-in, "none" */
+		int matching;			/* enum rule_matching order: 0 all, 1 first */
+		int min_priority;		/* enum rules_priority */
+	} rules;
+	struct {
 		bool to_stdout;			/* key output.stdout */
+		bool events;			/* write events, not only alerts */
 		char *file;			/* owned; "" = no file output */
 	} output;
 };

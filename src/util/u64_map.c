@@ -128,3 +128,11 @@ size_t u64_map_remove_if(struct u64_map *map, bool (*drop)(void *value, void *ct
 	}
 	return removed;
 }
+
+void u64_map_each(const struct u64_map *map, void (*fn)(uint64_t key, void *value, void *ctx),
+		  void *ctx)
+{
+	for (size_t i = 0; i < map->nbuckets; i++)
+		for (struct u64_map_node *n = map->buckets[i]; n; n = n->next)
+			fn(n->key, n->value, ctx);
+}

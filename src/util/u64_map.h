@@ -31,4 +31,8 @@ int u64_map_put(struct u64_map *map, uint64_t key, void *value, void **old);
 size_t u64_map_remove_if(struct u64_map *map, bool (*drop)(void *value, void *ctx),
 			 void *ctx, void (*free_value)(void *value));
 
+/* Call fn for every entry, in no particular order; fn must not change the map. */
+void u64_map_each(const struct u64_map *map, void (*fn)(uint64_t key, void *value, void *ctx),
+		  void *ctx);
+
 #endif

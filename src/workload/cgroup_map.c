@@ -189,3 +189,25 @@ int cgroup2_mount_point(const char *mountinfo, char *out, size_t outlen)
 	fclose(f);
 	return rc;
 }
+
+struct each_ctx {
+	void (*fn)(void *ctx, uint64_t id, const char *path);
+	void *ctx;
+};
+
+static void each_live(uint64_t key, void *value, void *arg)
+{
+	const struct cgroup_entry *e = value;
+	const struct each_ctx *c = arg;
+
+	if (!e->removed_ns)
+		c->fn(c->ctx, key, e->path);
+}
+
+void cgroup_map_each(const struct cgroup_map *map,
+		     void (*fn)(void *ctx, uint64_t id, const char *path), void *ctx)
+{
+	struct each_ctx c = {fn, ctx};
+
+	u64_map_each(&map->by_id, each_live, &c);
+}

@@ -31,5 +31,8 @@ void cgroup_map_remove(struct cgroup_map *map, uint64_t id, uint64_t now_ns);
 const char *cgroup_map_lookup(const struct cgroup_map *map, uint64_t id);
 size_t cgroup_map_reap(struct cgroup_map *map, uint64_t now_ns, uint64_t grace_ns);
 size_t cgroup_map_size(const struct cgroup_map *map);
+/* Every live (not removed) cgroup, for recordings. */
+void cgroup_map_each(const struct cgroup_map *map,
+		     void (*fn)(void *ctx, uint64_t id, const char *path), void *ctx);
 
 #endif

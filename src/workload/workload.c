@@ -48,6 +48,7 @@ struct workload_registry {
 	struct workload *list;
 	size_t count;
 	uint32_t host_mntns;
+	bool offline;			/* replay: metadata comes from the recording */
 	struct resolver resolver;
 };
 
@@ -118,7 +119,7 @@ static void *resolver_main(void *arg)
 	return NULL;
 }
 
-static int resolver_start(struct resolver *r, const struct meta_sources *sources)
+static int resolver_start(struct resolver *r, const struct meta_sources *sources, int threads)
 {
 	if (sources)
 		r->sources = *sources;
@@ -131,12 +132,12 @@ static int resolver_start(struct resolver *r, const struct meta_sources *sources
 		return -1;
 	}
 	r->running = true;
-	for (int i = 0; i < RESOLVER_THREADS; i++) {
+	for (int i = 0; i < threads; i++) {
 		if (pthread_create(&r->threads[i], NULL, resolver_main, r))
 			break;
 		r->nthreads++;
 	}
-	if (r->nthreads == 0) {
+	if (r->nthreads == 0 && threads > 0) {
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->lock);
 		r->running = false;
@@ -207,7 +208,7 @@ struct workload_registry *workload_registry_new(const struct meta_sources *sourc
 		return NULL;
 	reg->paths = cgroup_map_new();
 	if (!reg->paths || u64_map_init(&reg->by_cgroup, CACHE_BUCKETS_MIN) != 0 ||
-	    resolver_start(&reg->resolver, sources)) {
+	    resolver_start(&reg->resolver, sources, RESOLVER_THREADS)) {
 		workload_registry_free(reg);
 		return NULL;
 	}
@@ -217,6 +218,60 @@ struct workload_registry *workload_registry_new(const struct meta_sources *sourc
 		cgroup_map_scan(reg->paths, cgroup_root);
 	reg->host_mntns = mntns_of("/proc/1/ns/mnt");
 	return reg;
+}
+
+struct workload_registry *workload_registry_new_offline(void)
+{
+	struct workload_registry *reg = calloc(1, sizeof(*reg));
+
+	if (!reg)
+		return NULL;
+	reg->offline = true;
+	reg->paths = cgroup_map_new();
+	if (!reg->paths || u64_map_init(&reg->by_cgroup, CACHE_BUCKETS_MIN) != 0 ||
+	    resolver_start(&reg->resolver, NULL, 0)) {
+		workload_registry_free(reg);
+		return NULL;
+	}
+	return reg;
+}
+
+int workload_registry_add_cgroup(struct workload_registry *reg, uint64_t id,
+				 const char *path, size_t len)
+{
+	return cgroup_map_add(reg->paths, id, path, len);
+}
+
+void workload_registry_set_host_mntns(struct workload_registry *reg, uint32_t mntns)
+{
+	reg->host_mntns = mntns;
+}
+
+uint32_t workload_registry_host_mntns(const struct workload_registry *reg)
+{
+	return reg->host_mntns;
+}
+
+void workload_registry_each_cgroup(const struct workload_registry *reg,
+				   void (*fn)(void *ctx, uint64_t id, const char *path),
+				   void *ctx)
+{
+	cgroup_map_each(reg->paths, fn, ctx);
+}
+
+int workload_registry_set_meta(struct workload_registry *reg, const char *container_id,
+			       struct container_meta *meta)
+{
+	for (struct workload *wl = reg->list; wl; wl = wl->next) {
+		if (wl->kind != WORKLOAD_CONTAINER || strcmp(wl->id, container_id))
+			continue;
+		if (wl->meta_state == META_READY)
+			container_meta_free(&wl->meta);
+		wl->meta = *meta;	/* ownership moves to the workload */
+		wl->meta_state = META_READY;
+		return 0;
+	}
+	return -1;
 }
 
 void workload_registry_free(struct workload_registry *reg)
@@ -268,7 +323,8 @@ static struct workload *new_workload(struct workload_registry *reg,
 	reg->count++;
 	if (wl->kind == WORKLOAD_CONTAINER) {
 		wl->meta_state = META_PENDING;
-		resolver_request(&reg->resolver, wl->id, 0);
+		if (!reg->offline)
+			resolver_request(&reg->resolver, wl->id, 0);
 	}
 	return wl;
 }
@@ -406,7 +462,7 @@ int workload_registry_poll(struct workload_registry *reg)
 			wl->meta = done->meta;	/* ownership moves to the workload */
 			wl->meta_state = META_READY;
 			changed++;
-		} else if (wl && wl->meta_attempts < META_ATTEMPTS) {
+		} else if (wl && wl->meta_attempts < META_ATTEMPTS && !reg->offline) {
 			/* a container being created may not be in every source yet */
 			wl->meta_attempts++;
 			resolver_request(&reg->resolver, wl->id, META_RETRY_NS);

@@ -76,6 +76,22 @@ struct workload *workload_registry_first(struct workload_registry *reg);
 size_t workload_registry_count(const struct workload_registry *reg);
 size_t workload_registry_cgroups(const struct workload_registry *reg);
 
+/* Replay: a registry that neither scans this machine's cgroups nor fetches
+ * metadata; the recording supplies cgroup paths and container metadata. */
+struct workload_registry *workload_registry_new_offline(void);
+int workload_registry_add_cgroup(struct workload_registry *reg, uint64_t id,
+				 const char *path, size_t len);
+/* The container's metadata, known from elsewhere; takes ownership of
+ * *meta on success (0); -1 when no such container workload exists. */
+int workload_registry_set_meta(struct workload_registry *reg, const char *container_id,
+			       struct container_meta *meta);
+void workload_registry_set_host_mntns(struct workload_registry *reg, uint32_t mntns);
+uint32_t workload_registry_host_mntns(const struct workload_registry *reg);
+/* Every live cgroup the registry knows (for recordings). */
+void workload_registry_each_cgroup(const struct workload_registry *reg,
+				   void (*fn)(void *ctx, uint64_t id, const char *path),
+				   void *ctx);
+
 /* Write every workload with its counts as one JSON document to path,
  * atomically (temp file + rename): `vigil workloads` reads it. */
 int workload_registry_save(struct workload_registry *reg, const char *path,

@@ -6,8 +6,11 @@ vigil is stopped with SIGINT and each test looks for its events.
 
 Also here: hostile input (long paths, odd bytes, huge argv) in the same
 run, and a second run with `--events open`."""
+import calendar
 import errno
 import os
+import pty
+import shutil
 import signal
 import socket
 import subprocess
@@ -445,6 +448,287 @@ def chk_bpf(v, h):
     assert e["bpf"].get("cmd") == 0, "bpf.cmd %r != 0 (BPF_MAP_CREATE)" % e["bpf"]
 
 
+# ---- facts of the new image (exec) ---------------------------------------------
+
+TRUE = os.path.realpath("/bin/true")
+
+
+def parse_rfc3339_ns(text):
+    """"2026-11-28T02:30:01.123456789Z" -> ns since the epoch."""
+    assert RFC3339_NS.match(text) and text.endswith("Z"), "time %r" % text
+    secs = calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S"))
+    return secs * 10**9 + int(text[20:29])
+
+
+def spawn(argv, **kw):
+    """Run argv to completion; its pid is the pid of the exec event."""
+    p = subprocess.Popen(argv, cwd=REPO, **kw)
+    rc = p.wait(timeout=30)
+    assert rc == 0, "%s exited %s" % (argv[:3], rc)
+    return p.pid
+
+
+def image_exec(v, pid, exe=None):
+    """The successful exec of pid (of exe when the pid exec'd twice)."""
+    return v.once("exec of pid %d%s" % (pid, " into " + exe if exe else ""), "exec", pid,
+                  lambda e: e.get("ret", 0) >= 0 and (exe is None or e["proc"]["exe"] == exe))
+
+
+@case()
+def act_stdio(tmp):
+    st = {}
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    cli = socket.create_connection(srv.getsockname())
+    acc, _ = srv.accept()
+    ua, ub = socket.socketpair(socket.AF_UNIX)
+    try:
+        # a shell whose stdin and stdout are a TCP connection (a reverse shell's shape)
+        st["tcp"] = spawn(["/bin/sh", "-c", "exit 0"], stdin=acc.fileno(), stdout=acc.fileno(),
+                          stderr=ua.fileno())
+    finally:
+        for s_ in (srv, cli, acc, ua, ub):
+            s_.close()
+    # stdin a pipe, stdout a regular file, stderr closed
+    out = open(os.path.join(tmp, "stdio-out"), "wb")
+    r, w = os.pipe()
+    try:
+        st["pipe"] = spawn([TRUE], stdin=r, stdout=out, preexec_fn=lambda: os.close(2))
+    finally:
+        os.close(r)
+        os.close(w)
+        out.close()
+    # stdin a directory, stdout netlink, stderr IPv6 (when the host has ::1)
+    d = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY)
+    nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    six = None
+    try:
+        six = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        six.bind(("::1", 0))
+    except OSError:
+        if six:
+            six.close()
+        six = None
+    try:
+        st["v6"] = six is not None
+        st["misc"] = spawn([TRUE], stdin=d, stdout=nl.fileno(),
+                           stderr=six.fileno() if six else subprocess.DEVNULL)
+    finally:
+        os.close(d)
+        nl.close()
+        if six:
+            six.close()
+    return st
+
+
+def chk_stdio_tcp(v, st):
+    e = image_exec(v, st["tcp"])
+    assert e["exec"].get("stdio") == ["ipv4", "ipv4", "unix"], "stdio %r" % e["exec"].get("stdio")
+
+
+def chk_stdio_pipe_file_closed(v, st):
+    e = image_exec(v, st["pipe"])
+    assert e["exec"].get("stdio") == ["pipe", "file", None], "stdio %r" % e["exec"].get("stdio")
+
+
+def chk_stdio_dir_netlink(v, st):
+    e = image_exec(v, st["misc"])
+    want = ["directory", "netlink", "ipv6" if st["v6"] else "char"]
+    assert e["exec"].get("stdio") == want, "stdio %r != %r" % (e["exec"].get("stdio"), want)
+
+
+@case(quick=False)
+def act_exe_times(tmp):
+    st = {"copy": os.path.join(tmp, "fresh-true")}
+    st["before"] = time.time_ns()
+    shutil.copyfile(TRUE, st["copy"])   # not copy2: the copy gets new times
+    os.chmod(st["copy"], 0o755)
+    st["after"] = time.time_ns()
+    st["fresh"] = spawn([st["copy"]])
+    st["old"] = spawn([TRUE])
+    return st
+
+
+def _check_inode(e, path):
+    x, sb = e["exec"], os.stat(path)
+    assert x.get("exe_ino") == sb.st_ino, "exe_ino %r != %r" % (x.get("exe_ino"), sb.st_ino)
+    assert x.get("exe_dev") == sb.st_dev, "exe_dev %r != st_dev %r" % (x.get("exe_dev"), sb.st_dev)
+    for key, want in (("exe_ctime", sb.st_ctime_ns), ("exe_mtime", sb.st_mtime_ns)):
+        got = parse_rfc3339_ns(x.get(key, ""))
+        assert got == want, "%s %s is %d ns from stat's" % (key, x.get(key), got - want)
+    return parse_rfc3339_ns(x["exe_ctime"])
+
+
+def chk_exe_times(v, st):
+    slack = 5 * 10**9
+    e = image_exec(v, st["fresh"])
+    ctime = _check_inode(e, st["copy"])
+    assert st["before"] - slack <= ctime <= st["after"] + slack, \
+        "copied exe's ctime %s is not now" % e["exec"]["exe_ctime"]
+    assert e["exec"].get("exe_flags") == [], "exe_flags %r" % e["exec"].get("exe_flags")
+    e = image_exec(v, st["old"])
+    assert e["proc"]["exe"] == TRUE, "exe %r" % e["proc"]["exe"]
+    ctime = _check_inode(e, TRUE)
+    assert ctime < st["before"] - slack, "%s ctime %s is recent" % (TRUE, e["exec"]["exe_ctime"])
+
+
+# Runs /bin/true from a memfd, the way fileless malware does: by its
+# /proc/self/fd path (execve) or by the descriptor itself (fexecve).
+MEMFD_EXEC = """
+import os, sys
+fd = os.memfd_create(sys.argv[1])
+os.write(fd, open(sys.argv[2], "rb").read())
+if sys.argv[3] == "path":
+    os.execv("/proc/self/fd/%d" % fd, ["memfd-true"])
+os.execve(fd, ["memfd-true"], {})
+"""
+
+# Runs a copy of /bin/true that is unlinked before the exec.
+DELETED_EXEC = """
+import os, shutil, sys
+shutil.copyfile(sys.argv[2], sys.argv[1])
+os.chmod(sys.argv[1], 0o755)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.unlink(sys.argv[1])
+os.execve(fd, ["deleted-true"], {})
+"""
+
+
+@case()
+def act_memfd_exec(tmp):
+    st = {"name": "vigil-it-exe-%d" % os.getpid()}
+    st["path"] = spawn([sys.executable, "-c", MEMFD_EXEC, st["name"], TRUE, "path"])
+    st["fd"] = spawn([sys.executable, "-c", MEMFD_EXEC, st["name"], TRUE, "fd"])
+    # an ordinary file that only looks like one
+    st["fake_path"] = os.path.join(tmp, "memfd:fake")
+    shutil.copyfile(TRUE, st["fake_path"])
+    os.chmod(st["fake_path"], 0o755)
+    st["fake"] = spawn([st["fake_path"]])
+    st["deleted_path"] = os.path.join(tmp, "deleted-true")
+    st["deleted"] = spawn([sys.executable, "-c", DELETED_EXEC, st["deleted_path"], TRUE])
+    return st
+
+
+def chk_memfd_exec(v, st):
+    for how in ("path", "fd"):
+        e = image_exec(v, st[how], "/memfd:" + st["name"])
+        flags = e["exec"].get("exe_flags")
+        assert flags == ["memfd", "deleted"], "exec of a memfd by %s: exe_flags %r" % (how, flags)
+    e = image_exec(v, st["fake"])
+    assert e["proc"]["exe"] == st["fake_path"], "exe %r" % e["proc"]["exe"]
+    assert e["exec"].get("exe_flags") == [], "file named memfd:*: exe_flags %r" % e["exec"].get("exe_flags")
+
+
+def chk_deleted_exec(v, st):
+    execs = v.find("exec", st["deleted"], lambda e: e.get("ret", 0) >= 0)
+    assert len(execs) == 2, "%d execs of pid %d" % (len(execs), st["deleted"])
+    e = execs[1]
+    assert e["proc"]["exe"].startswith(st["deleted_path"]), "exe %r" % e["proc"]["exe"]
+    assert e["exec"].get("exe_flags") == ["deleted"], "exe_flags %r" % e["exec"].get("exe_flags")
+
+
+def stat_tty_nr(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        text = f.read()
+    return int(text[text.rindex(")") + 2:].split()[4])   # field 7
+
+
+@case()
+def act_tty(tmp):
+    st = {}
+    pid, master = pty.fork()
+    if pid == 0:    # session leader with the pty as controlling terminal
+        try:
+            os.execv("/bin/sleep", ["sleep", "30"])
+        finally:
+            os._exit(127)
+    try:
+        deadline = time.time() + 10
+        while os.readlink("/proc/%d/exe" % pid) != os.path.realpath("/bin/sleep"):
+            assert time.time() < deadline, "pty child did not exec sleep"
+            time.sleep(0.01)
+        st["pty"], st["pty_tty_nr"] = pid, stat_tty_nr(pid)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(master)
+    # a daemon: its own session, no terminal
+    st["daemon"] = spawn([TRUE], start_new_session=True, stdin=subprocess.DEVNULL)
+    return st
+
+
+def chk_tty(v, st):
+    assert st["pty_tty_nr"] != 0, "the pty child has no tty in /proc: test setup"
+    e = image_exec(v, st["pty"], os.path.realpath("/bin/sleep"))
+    assert e["exec"].get("tty") == st["pty_tty_nr"], \
+        "tty %r != /proc/PID/stat tty_nr %r" % (e["exec"].get("tty"), st["pty_tty_nr"])
+    assert e["exec"].get("stdio") == ["char", "char", "char"], "pty stdio %r" % e["exec"].get("stdio")
+    e = image_exec(v, st["daemon"])
+    assert e["exec"].get("tty") == 0, "daemon tty %r" % e["exec"].get("tty")
+
+
+def proc_status_hex(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1], 16)
+    raise AssertionError("no %s in /proc/self/status" % key)
+
+
+@case(quick=False)
+def act_caps(tmp):
+    return {"root": spawn([TRUE]), "nobody": spawn([TRUE], user=65534, group=65534,
+                                                   extra_groups=[]),
+            "bounding": proc_status_hex("CapBnd")}
+
+
+def chk_caps(v, st):
+    e = image_exec(v, st["root"])
+    x = e["exec"]
+    # root exec'ing a file without file capabilities gets the bounding set
+    for key in ("cap_effective", "cap_permitted"):
+        assert int(x.get(key, "0"), 16) == st["bounding"], \
+            "root %s %r != CapBnd %#x" % (key, x.get(key), st["bounding"])
+    e = image_exec(v, st["nobody"])
+    assert e["proc"]["uid"] == 65534, "uid %r" % e["proc"]["uid"]
+    x = e["exec"]
+    assert (x.get("cap_effective"), x.get("cap_permitted")) == ("0x0", "0x0"), \
+        "nobody's caps %r/%r" % (x.get("cap_effective"), x.get("cap_permitted"))
+
+
+@case(quick=False)
+def act_overlay(tmp):
+    base = os.path.join(tmp, "ovl")
+    dirs = {n: os.path.join(base, n) for n in ("lower", "upper", "work", "merged")}
+    for d in dirs.values():
+        os.makedirs(d)
+    shutil.copyfile(TRUE, os.path.join(dirs["lower"], "image-true"))
+    os.chmod(os.path.join(dirs["lower"], "image-true"), 0o755)
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    "lowerdir=%(lower)s,upperdir=%(upper)s,workdir=%(work)s" % dirs,
+                    dirs["merged"]], check=True, capture_output=True, timeout=30)
+    at_cleanup(lambda: subprocess.run(["umount", "-l", dirs["merged"]], capture_output=True))
+    st = {"image": os.path.join(dirs["merged"], "image-true"),
+          "dropped": os.path.join(dirs["merged"], "dropped-true")}
+    st["image_pid"] = spawn([st["image"]])
+    # written after the overlay was made: lands in the upper layer
+    shutil.copyfile(TRUE, st["dropped"])
+    os.chmod(st["dropped"], 0o755)
+    st["dropped_pid"] = spawn([st["dropped"]])
+    return st
+
+
+def chk_overlay(v, st):
+    e = image_exec(v, st["image_pid"])
+    assert e["proc"]["exe"] == st["image"], "exe %r" % e["proc"]["exe"]
+    assert e["exec"].get("exe_flags") == ["overlay"], "image file: exe_flags %r" % e["exec"].get("exe_flags")
+    e = image_exec(v, st["dropped_pid"])
+    assert e["proc"]["exe"] == st["dropped"], "exe %r" % e["proc"]["exe"]
+    assert e["exec"].get("exe_flags") == ["overlay", "upper_layer"], \
+        "file written in the container: exe_flags %r" % e["exec"].get("exe_flags")
+
+
 # ---- hostile input -----------------------------------------------------------
 
 @case()
@@ -577,6 +861,15 @@ CHECKS = {
     "act_mount": [("mount_umount_tmpfs", chk_mount, False)],
     "act_module": [("module_finit_fails", chk_module, False)],
     "act_bpf": [("bpf_map_create", chk_bpf, False)],
+    "act_stdio": [("exec_stdio_tcp_socket", chk_stdio_tcp, True),
+                  ("exec_stdio_pipe_file_closed", chk_stdio_pipe_file_closed, True),
+                  ("exec_stdio_dir_netlink_ipv6", chk_stdio_dir_netlink, True)],
+    "act_exe_times": [("exec_exe_inode_times", chk_exe_times, False)],
+    "act_memfd_exec": [("exec_from_memfd", chk_memfd_exec, True),
+                       ("exec_of_deleted_file", chk_deleted_exec, True)],
+    "act_tty": [("exec_tty_pty_and_daemon", chk_tty, True)],
+    "act_caps": [("exec_caps_root_and_nobody", chk_caps, False)],
+    "act_overlay": [("exec_overlay_upper_layer", chk_overlay, False)],
     "act_hostile": [("hostile_odd_file_name", chk_hostile_odd_name, True),
                     ("hostile_4096_byte_path", chk_hostile_long_path, True),
                     ("hostile_deep_path", chk_hostile_deep_path, False),

@@ -49,4 +49,22 @@ static inline void rb_cstr(struct record_builder *b, const char *s)
 	rb_str(b, s, strlen(s), 0);
 }
 
+/* A successful exec of /EXE with one argument and cwd "/": the strings
+ * the kernel side sends, around whatever facts p carries. */
+static inline struct event_header *rb_exec(struct record_builder *b, struct exec_payload *p,
+					   const char *exe)
+{
+	struct event_header *h;
+
+	p->argc = 1;
+	p->exe_parts = 1;
+	p->cwd_parts = 0;
+	h = rb_begin(b, EVENT_EXEC, p, sizeof(*p));
+	h->syscall = 59;
+	rb_cstr(b, exe);
+	rb_str(b, exe, strlen(exe) + 1, 0);	/* argv blob: argv[0] and its NUL */
+	rb_cstr(b, exe);			/* filename */
+	return h;
+}
+
 #endif

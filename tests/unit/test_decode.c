@@ -5,6 +5,7 @@
 
 #include "test.h"
 #include "record_builder.h"
+#include "output/event_json.h"
 #include "sensor/decode.h"
 #include "../../bpf/families.h"
 
@@ -71,6 +72,124 @@ TEST(failed_exec_has_only_filename)
 	CHECK_INT(ev.syscall, 59);
 	CHECK_STR(ev.exec.filename.ptr, "/no/such");
 	CHECK(ev.exec.exe.ptr == NULL);
+}
+
+TEST(exec_facts_decoded)
+{
+	struct record_builder b;
+	struct exec_payload p = {
+		.stdio_type = {FD_KIND_PIPE, FD_KIND_IPV4, FD_KIND_NONE},
+		.tty = 34817,				/* /dev/pts/1 */
+		.exe_ctime_ns = 1700000000123456789ULL,
+		.exe_mtime_ns = 1600000000000000001ULL,
+		.exe_flags = EXE_ON_OVERLAY | EXE_UPPER_LAYER,
+		.exe_ino = 1234567890123ULL,
+		.exe_dev = 254 << 20 | 0,		/* vda, kernel dev_t */
+		.cap_effective = 0x1ffffffffffULL,
+		.cap_permitted = 0x3fULL,
+	};
+
+	rb_exec(&b, &p, "sh");
+	CHECK_INT(decode(&b), 0);
+	CHECK_STR(ev.exec.exe.ptr, "/sh");
+	CHECK_INT(ev.exec.stdio_type[0], FD_KIND_PIPE);
+	CHECK_INT(ev.exec.stdio_type[1], FD_KIND_IPV4);
+	CHECK_INT(ev.exec.stdio_type[2], FD_KIND_NONE);
+	CHECK_INT(ev.exec.tty, 34817);
+	CHECK_INT(ev.exec.exe_ctime_ns, 1700000000123456789ULL);
+	CHECK_INT(ev.exec.exe_mtime_ns, 1600000000000000001ULL);
+	CHECK_INT(ev.exec.exe_flags, EXE_ON_OVERLAY | EXE_UPPER_LAYER);
+	CHECK_INT(ev.exec.exe_ino, 1234567890123ULL);
+	CHECK_INT(ev.exec.exe_dev, 0xfe00);		/* as stat(2) st_dev */
+	CHECK(ev.exec.cap_effective == 0x1ffffffffffULL);
+	CHECK(ev.exec.cap_permitted == 0x3fULL);
+}
+
+TEST(exec_dev_with_large_minor_encoded_like_stat)
+{
+	struct record_builder b;
+	struct exec_payload p = {.exe_dev = 259u << 20 | 0x12345};
+
+	rb_exec(&b, &p, "x");
+	CHECK_INT(decode(&b), 0);
+	/* makedev(259, 0x12345): minor low byte, major, minor high bits */
+	CHECK_INT(ev.exec.exe_dev, 0x45 | 259 << 8 | 0x12300 << 12);
+}
+
+TEST(exec_unknown_fd_kind_is_other)
+{
+	struct record_builder b;
+	struct exec_payload p = {.stdio_type = {FD_KIND_MAX, 200, FD_KIND_OTHER}};
+
+	rb_exec(&b, &p, "x");
+	CHECK_INT(decode(&b), 0);
+	CHECK_INT(ev.exec.stdio_type[0], FD_KIND_OTHER);
+	CHECK_INT(ev.exec.stdio_type[1], FD_KIND_OTHER);
+	CHECK_INT(ev.exec.stdio_type[2], FD_KIND_OTHER);
+}
+
+TEST(failed_exec_has_no_facts)
+{
+	struct record_builder b;
+	struct exec_payload p = {.tty = 5, .exe_flags = EXE_DELETED, .cap_effective = 1,
+				 .stdio_type = {FD_KIND_FILE, FD_KIND_FILE, FD_KIND_FILE}};
+	struct event_header *h = rb_begin(&b, EVENT_EXEC, &p, sizeof(p));
+
+	h->ret = -13;
+	rb_cstr(&b, "/denied");
+	CHECK_INT(decode(&b), 0);
+	CHECK_INT(ev.exec.tty, 0);
+	CHECK_INT(ev.exec.exe_flags, 0);
+	CHECK(ev.exec.cap_effective == 0);
+	CHECK_INT(ev.exec.stdio_type[0], FD_KIND_NONE);
+}
+
+TEST(fd_kind_names)
+{
+	CHECK(fd_kind_name(FD_KIND_NONE) == NULL);
+	CHECK_STR(fd_kind_name(FD_KIND_FILE), "file");
+	CHECK_STR(fd_kind_name(FD_KIND_DIRECTORY), "directory");
+	CHECK_STR(fd_kind_name(FD_KIND_CHARDEV), "char");
+	CHECK_STR(fd_kind_name(FD_KIND_BLOCKDEV), "block");
+	CHECK_STR(fd_kind_name(FD_KIND_PIPE), "pipe");
+	CHECK_STR(fd_kind_name(FD_KIND_IPV4), "ipv4");
+	CHECK_STR(fd_kind_name(FD_KIND_IPV6), "ipv6");
+	CHECK_STR(fd_kind_name(FD_KIND_UNIX), "unix");
+	CHECK_STR(fd_kind_name(FD_KIND_NETLINK), "netlink");
+	CHECK_STR(fd_kind_name(FD_KIND_SOCKET), "socket");
+	CHECK_STR(fd_kind_name(FD_KIND_OTHER), "other");
+	CHECK(fd_kind_name(FD_KIND_MAX) == NULL);
+	CHECK(fd_kind_name(~0u) == NULL);
+}
+
+/* The facts as the exec event's JSON shows them. */
+TEST(exec_facts_in_json)
+{
+	struct record_builder b;
+	struct exec_payload p = {
+		.stdio_type = {FD_KIND_IPV4, FD_KIND_UNIX, FD_KIND_NONE},
+		.tty = 34816,
+		.exe_ctime_ns = 1700000000123456789ULL,
+		.exe_flags = EXE_FROM_MEMFD | EXE_DELETED,
+		.cap_effective = 0x1ffffffffffULL,
+	};
+	struct event_context ctx = {.host = "h"};
+	struct json_writer w;
+
+	rb_exec(&b, &p, "x");
+	CHECK_INT(decode(&b), 0);
+	json_init(&w);
+	event_json_write(&w, &ev, &ctx);
+	CHECK(!w.failed);
+	CHECK(w.buf && strstr(w.buf, "\"stdio\":[\"ipv4\",\"unix\",null]"));
+	CHECK(w.buf && strstr(w.buf, "\"tty\":34816"));
+	CHECK(w.buf && strstr(w.buf, "\"exe_ctime\":\"2023-11-14T22:13:20.123456789Z\""));
+	CHECK(w.buf && !strstr(w.buf, "\"exe_mtime\""));	/* 0: not known */
+	CHECK(w.buf && strstr(w.buf, "\"exe_flags\":[\"memfd\",\"deleted\"]"));
+	CHECK(w.buf && strstr(w.buf, "\"cap_effective\":\"0x1ffffffffff\""));
+	CHECK(w.buf && strstr(w.buf, "\"cap_permitted\":\"0x0\""));
+	CHECK(w.buf && strstr(w.buf, "\"filename\":\"x\",\"argc\":1,"));
+	json_free(&w);
 }
 
 TEST(relative_path_joined_with_base_and_normalised)
@@ -244,6 +363,12 @@ int main(void)
 	RUN(exec_joins_components_leaf_first);
 	RUN(exec_args_truncation_is_kept);
 	RUN(failed_exec_has_only_filename);
+	RUN(exec_facts_decoded);
+	RUN(exec_dev_with_large_minor_encoded_like_stat);
+	RUN(exec_unknown_fd_kind_is_other);
+	RUN(failed_exec_has_no_facts);
+	RUN(fd_kind_names);
+	RUN(exec_facts_in_json);
 	RUN(relative_path_joined_with_base_and_normalised);
 	RUN(open_path_from_fd);
 	RUN(rename_two_relative_paths);
