@@ -65,7 +65,7 @@ struct agent {
 	struct string_set *recorded;		/* containers whose metadata is in rec */
 	struct workload *alert_wl;		/* context of the rule matches being written */
 	bool alert_entered;
-	const struct event_context *alert_ctx;
+	struct event_context *alert_ctx;
 	uint64_t last_drops;
 };
 
@@ -270,6 +270,7 @@ static void on_rule_match(void *ctx, size_t rule_index, const struct rule_input 
 	struct agent *a = ctx;
 
 	a->alerts++;
+	a->alert_ctx->user = user_name_lookup(a->users, a->ev.task.uid);	/* only now: it reads the clock */
 	json_reset(&a->json);
 	alert_json_write(&a->json, a->opts->rules, rule_index, in, a->alert_ctx, false);
 	deliver(a, a->alert_wl, a->alert_entered, a->ev.boot_ns);
@@ -283,7 +284,6 @@ static void evaluate_rules(struct agent *a, struct event_context *ectx, struct w
 		.host = a->host, .users = a->users, .evt_num = a->events_seen,
 	};
 
-	ectx->user = user_name_lookup(a->users, a->ev.task.uid);
 	a->alert_wl = wl;
 	a->alert_entered = entered;
 	a->alert_ctx = ectx;

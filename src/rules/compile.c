@@ -23,7 +23,16 @@
 
 /* Compilation of one rule: hard errors stop everything, soft ones
  * (a field vigil lacks) only make the rule unavailable. */
+/* Identical tests across rules (every Falco open rule asks
+ * evt.is_open_read = true) share one id, so an event answers each once. */
+struct leaf_map {
+	char **keys;
+	int *ids;
+	size_t cap, count;
+};
+
 struct compile_ctx {
+	struct leaf_map leaves;
 	const struct ruleset_text *text;
 	struct rule_engine *e;
 	struct cond_node **macro_trees;	/* parsed macros, by index in text->macros */
@@ -377,6 +386,109 @@ static void mark_unavailable(struct compile_ctx *c, struct cnode *n)
 	c->soft[0] = '\0';
 }
 
+static uint64_t hash_text(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int leaf_map_grow(struct leaf_map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 256;
+	char **keys = calloc(cap, sizeof(*keys));
+	int *ids = calloc(cap, sizeof(*ids));
+
+	if (!keys || !ids) {
+		free(keys);
+		free(ids);
+		return -1;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->keys[i])
+			continue;
+		for (j = hash_text(m->keys[i]) & (cap - 1); keys[j]; j = (j + 1) & (cap - 1))
+			;
+		keys[j] = m->keys[i];
+		ids[j] = m->ids[i];
+	}
+	free(m->keys);
+	free(m->ids);
+	m->keys = keys;
+	m->ids = ids;
+	m->cap = cap;
+	return 0;
+}
+
+static void leaf_map_free(struct leaf_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->ids);
+}
+
+static int leaves_reserve(struct rule_engine *e, size_t n)
+{
+	const struct cnode **p;
+	size_t cap = n * 2 + 64;
+
+	if (n <= e->leaves_cap)
+		return 0;
+	p = realloc(e->leaves, cap * sizeof(*p));
+	if (!p)
+		return -1;
+	e->leaves = p;
+	e->leaves_cap = cap;
+	return 0;
+}
+
+/* The id of this test: same field, operator and values, same id. */
+static void assign_leaf(struct compile_ctx *c, struct cnode *n)
+{
+	struct leaf_map *m = &c->leaves;
+	size_t len = 64, i;
+	char *key;
+
+	for (size_t v = 0; v < n->nvals; v++)
+		len += n->vals[v].len + 1;
+	key = malloc(len);
+	if (!key) {
+		c->failed = true;
+		snprintf(c->err, c->errlen, "out of memory compiling rules");
+		return;
+	}
+	int off = snprintf(key, len, "%d|%d|%d|%d|", (int)n->kind, (int)n->op, n->slot, n->rhs_slot);
+
+	for (size_t v = 0; v < n->nvals; v++) {
+		memcpy(key + off, n->vals[v].s, n->vals[v].len);
+		off += (int)n->vals[v].len;
+		key[off++] = '\x1f';
+	}
+	key[off] = '\0';
+	if (((m->count + 1) * 2 > m->cap && leaf_map_grow(m)) ||
+	    leaves_reserve(c->e, c->e->nleaves + 1)) {
+		free(key);
+		c->failed = true;
+		snprintf(c->err, c->errlen, "out of memory compiling rules");
+		return;
+	}
+	for (i = hash_text(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->keys[i], key)) {
+			n->leaf = m->ids[i];
+			free(key);
+			return;
+		}
+	m->keys[i] = key;
+	c->e->leaves[c->e->nleaves] = n;
+	m->ids[i] = n->leaf = (int)c->e->nleaves++;
+	m->count++;
+}
+
 static struct cnode *compile_compare(struct compile_ctx *c, const struct cond_node *src)
 {
 	int op = op_from_name(src->op);
@@ -394,6 +506,7 @@ static struct cnode *compile_compare(struct compile_ctx *c, const struct cond_no
 	n->kind = CN_CMP;
 	n->op = (enum cmp_op)op;
 	n->rhs_slot = -1;
+	n->leaf = -1;
 	n->slot = slot_for(c->e, src->field, src->field_arg, c, src->line, src->col);
 	if (n->slot < 0)
 		goto unavailable;
@@ -415,6 +528,7 @@ static struct cnode *compile_compare(struct compile_ctx *c, const struct cond_no
 		n->rhs_slot = slot_for(c->e, name, br ? arg : NULL, c, src->line, src->col);
 		if (n->rhs_slot < 0)
 			goto unavailable;
+		assign_leaf(c, n);
 		return n;
 	}
 	for (size_t i = 0; i < src->nvalues; i++)
@@ -442,6 +556,7 @@ static struct cnode *compile_compare(struct compile_ctx *c, const struct cond_no
 	}
 	if (!build_sets(c, n, ref))
 		goto fail;
+	assign_leaf(c, n);
 	free(rv.items);
 	return n;
 unavailable:
@@ -500,9 +615,12 @@ static struct cnode *compile_tree(struct compile_ctx *c, const struct cond_node 
 			return NULL;
 		n->kind = CN_EXISTS;
 		n->rhs_slot = -1;
+		n->leaf = -1;
 		n->slot = slot_for(c->e, src->field, src->field_arg, c, src->line, src->col);
 		if (n->slot < 0)
 			mark_unavailable(c, n);
+		else
+			assign_leaf(c, n);
 		if (c->failed) {
 			free(n);
 			return NULL;
@@ -516,6 +634,7 @@ static struct cnode *compile_tree(struct compile_ctx *c, const struct cond_node 
 		return NULL;
 	n->kind = src->kind == COND_AND ? CN_AND : src->kind == COND_OR ? CN_OR : CN_NOT;
 	n->rhs_slot = -1;
+	n->leaf = -1;
 	n->left = compile_tree(c, src->left);
 	if (n->left && src->kind != COND_NOT)
 		n->right = compile_tree(c, src->right);
@@ -794,16 +913,22 @@ static int index_rule(struct rule_engine *e, size_t ri, const struct evkey_set *
 
 	keys_of(e, cr->cond, false, &keys);
 	for (int k = 0; k < EVKEY_COUNT; k++) {
-		if (!evkey_set_has(&keys, k))
+		if (!evkey_set_has(&keys, k) || !evkey_set_has(traced, k))
 			continue;
-		if (!evkey_set_has(traced, k))
-			continue;
-		uint32_t *p = realloc(e->index[k], (e->index_len[k] + 1) * sizeof(*p));
+		struct prog *prog = rule_specialize(e, cr->cond, k);
 
-		if (!p)
+		if (!prog)
+			return -1;
+		if (prog->kind == PROG_FALSE)
+			continue;	/* cannot match this type after all */
+		long code = prog_emit(e, prog);
+		struct candidate *p = realloc(e->index[k], (e->index_len[k] + 1) * sizeof(*p));
+
+		if (!p || code < 0)
 			return -1;
 		e->index[k] = p;
-		p[e->index_len[k]++] = (uint32_t)ri;
+		p[e->index_len[k]++] = (struct candidate){(uint32_t)ri, (uint32_t)code,
+							  cr->pub.enabled};
 		any = true;
 	}
 	for (int w = 0; w < EVKEY_WORDS; w++)
@@ -879,6 +1004,14 @@ struct rule_engine *rule_engine_compile(const struct ruleset_text *text, char *e
 			goto nomem;
 	}
 	free_macros(&c);
+	leaf_map_free(&c.leaves);
+	prog_free_all(e);	/* flattened into e->code */
+	e->leaf_memo = calloc(e->nleaves + 1, sizeof(*e->leaf_memo));
+	if (!e->leaf_memo) {
+		snprintf(err, errlen, "out of memory compiling rules");
+		rule_engine_free(e);
+		return NULL;
+	}
 	return e;
 nomem:
 	if (!c.failed)
@@ -887,6 +1020,7 @@ fail:
 	if (!c.failed && err && !err[0])
 		snprintf(err, errlen, "out of memory compiling rules");
 	free_macros(&c);
+	leaf_map_free(&c.leaves);
 	rule_engine_free(e);
 	return NULL;
 }
@@ -997,6 +1131,10 @@ void rule_engine_free(struct rule_engine *e)
 	free(e->slots);
 	for (int k = 0; k < EVKEY_COUNT; k++)
 		free(e->index[k]);
+	prog_free_all(e);
+	free(e->code);
+	free(e->leaf_memo);
+	free(e->leaves);
 	for (size_t i = 0; i < e->nwarnings; i++)
 		free(e->warnings[i]);
 	free(e->warnings);
@@ -1013,6 +1151,12 @@ void rule_engine_set_matching(struct rule_engine *e, enum rule_matching m)
 void rule_engine_set_min_priority(struct rule_engine *e, int priority)
 {
 	e->min_priority = priority;
+	for (int k = 0; k < EVKEY_COUNT; k++)
+		for (uint32_t i = 0; i < e->index_len[k]; i++) {
+			const struct engine_rule *r = &e->rules[e->index[k][i].rule].pub;
+
+			e->index[k][i].active = r->enabled && r->priority <= priority;
+		}
 }
 
 size_t rule_engine_rule_count(const struct rule_engine *e)

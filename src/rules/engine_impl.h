@@ -39,6 +39,33 @@ struct cnode {
 	struct evkey_set *keys;		/* evt.type =/in/!= */
 	regex_t *re;
 	char *unavailable;		/* CN_FALSE standing for a field vigil lacks */
+	int leaf;			/* CMP/EXISTS: id shared by identical tests; -1 */
+};
+
+/* A rule specialized for one event key (specialize.c). */
+enum prog_kind { PROG_AND, PROG_OR, PROG_NOT, PROG_LEAF, PROG_TRUE, PROG_FALSE };
+
+struct prog {
+	enum prog_kind kind;
+	struct prog **kids;		/* AND/OR: operands; NOT: one */
+	size_t nkids;
+	const struct cnode *leaf;	/* PROG_LEAF: a CMP or EXISTS node */
+	struct prog *next_alloc;	/* every prog of the engine, for freeing */
+};
+
+/* The same program laid out flat, in preorder, so that evaluating a rule
+ * walks adjacent memory: a node's operands follow it, and size (nodes in
+ * its subtree, itself included) skips over one. */
+struct pnode {
+	uint32_t kind;			/* enum prog_kind */
+	uint32_t size;
+	uint32_t leaf;			/* PROG_LEAF: index into engine->leaves */
+};
+
+struct candidate {
+	uint32_t rule;
+	uint32_t code;			/* offset of the program in engine->code */
+	bool active;			/* enabled and at or above the minimum priority */
 };
 
 /* Field slots: each distinct field reference once, with a per-event cache. */
@@ -71,18 +98,30 @@ struct rule_engine {
 	size_t nrules;
 	struct field_slot *slots;
 	size_t nslots, slots_cap;
-	uint32_t *index[EVKEY_COUNT];	/* candidate rules per event key */
+	struct candidate *index[EVKEY_COUNT];	/* candidate rules per event key */
 	uint32_t index_len[EVKEY_COUNT];
 	char **warnings;
 	size_t nwarnings;
 	enum rule_matching matching;
 	int min_priority;
+	struct prog *progs;
+	struct pnode *code;		/* every candidate's program */
+	size_t ncode, code_cap;
+	size_t nleaves;			/* distinct tests, each evaluated once per event */
+	const struct cnode **leaves;	/* a representative node of each */
+	size_t leaves_cap;
+	uint64_t *leaf_memo;		/* generation << 1 | result, per leaf */
 	uint64_t gen;
 	struct field_scratch scratch;
 	char *output_buf;
 	size_t output_cap;
 };
 
+struct prog *rule_specialize(struct rule_engine *e, const struct cnode *cond, int key);
+void prog_free_all(struct rule_engine *e);
+/* Append p flat to e->code; its offset, or -1 on no memory. */
+long prog_emit(struct rule_engine *e, const struct prog *p);
+bool pnode_eval(struct rule_engine *e, const struct pnode *n, const struct rule_input *in);
 bool cnode_eval(struct rule_engine *e, const struct cnode *n, const struct rule_input *in);
 void cnode_free(struct cnode *n);
 

@@ -76,14 +76,20 @@ static bool pmatch(const struct string_set *set, const char *s, size_t len)
 	return false;
 }
 
-static bool string_op(struct rule_engine *e, const struct cnode *n, const struct field_value *v)
+static bool string_op(struct rule_engine *e, const struct cnode *n, struct field_value *v)
 {
 	char small[1024];
 	const char *z;
 
-	if (n->set)	/* in, intersects, pmatch */
-		return n->op == OP_PMATCH ? pmatch(n->set, v->s, v->len) :
-			string_set_contains(n->set, v->s, v->len);
+	if (n->set && n->op != OP_PMATCH) {	/* in, intersects */
+		if (!v->hashed) {	/* one hash per value, however many sets ask */
+			v->hash = string_set_hash(v->s, v->len);
+			v->hashed = true;
+		}
+		return string_set_contains_hashed(n->set, v->s, v->len, v->hash);
+	}
+	if (n->set)
+		return pmatch(n->set, v->s, v->len);
 	for (size_t i = 0; i < n->nvals; i++) {
 		const struct cvalue *c = &n->vals[i];
 		bool hit = false;
@@ -181,7 +187,7 @@ static bool net_op(const struct cnode *n, const struct field_value *v)
 
 /* The comparison for one value of the field. */
 static bool compare_value(struct rule_engine *e, const struct cnode *n,
-			  const struct field_value *v, const struct rule_input *in)
+			  struct field_value *v, const struct rule_input *in)
 {
 	const struct field_ref *ref = &e->slots[n->slot].ref;
 	struct field_value rhs;
@@ -220,7 +226,14 @@ static bool eval_compare(struct rule_engine *e, const struct cnode *n,
 
 	if (!e->slots[n->slot].ref.multi) {
 		/* Falco: a comparison with an absent field is false, whatever the op */
-		return slot_read(e, n->slot, 0, in, &v) && compare_value(e, n, &v, in);
+		struct field_slot *s = &e->slots[n->slot];
+
+		if (s->gen != e->gen) {
+			s->gen = e->gen;
+			memset(&s->value, 0, sizeof(s->value));
+			s->present = field_read(&s->ref, 0, in, &e->scratch, &s->value);
+		}
+		return s->present && compare_value(e, n, &s->value, in);
 	}
 	/* Several values: any one matching is a match; != means none equal. */
 	for (int i = 0; i < MAX_MULTI && slot_read(e, n->slot, i, in, &v); i++) {
@@ -250,6 +263,36 @@ bool cnode_eval(struct rule_engine *e, const struct cnode *n, const struct rule_
 	return false;
 }
 
+bool pnode_eval(struct rule_engine *e, const struct pnode *n, const struct rule_input *in)
+{
+	const struct pnode *end = n + n->size, *k = n + 1;
+	uint64_t *memo;
+
+	switch (n->kind) {
+	case PROG_AND:
+		for (; k < end; k += k->size)
+			if (!pnode_eval(e, k, in))
+				return false;
+		return true;
+	case PROG_OR:
+		for (; k < end; k += k->size)
+			if (pnode_eval(e, k, in))
+				return true;
+		return false;
+	case PROG_NOT:
+		return !pnode_eval(e, k, in);
+	case PROG_LEAF:
+		memo = &e->leaf_memo[n->leaf];
+		if (*memo >> 1 != e->gen)
+			*memo = e->gen << 1 | cnode_eval(e, e->leaves[n->leaf], in);
+		return *memo & 1;
+	case PROG_TRUE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 size_t rule_engine_evaluate(struct rule_engine *e, const struct rule_input *in,
 			    rule_match_fn match, void *ctx)
 {
@@ -261,16 +304,14 @@ size_t rule_engine_evaluate(struct rule_engine *e, const struct rule_input *in,
 	e->gen++;
 	field_scratch_reset(&e->scratch);
 	for (uint32_t i = 0; i < e->index_len[key]; i++) {
-		struct crule *cr = &e->rules[e->index[key][i]];
+		const struct candidate *c = &e->index[key][i];
 
-		if (!cr->pub.enabled || cr->pub.priority > e->min_priority)
+		if (!c->active || !pnode_eval(e, &e->code[c->code], in))
 			continue;
-		if (!cnode_eval(e, cr->cond, in))
-			continue;
-		cr->pub.matches++;
+		e->rules[c->rule].pub.matches++;
 		matches++;
 		if (match)
-			match(ctx, e->index[key][i], in);
+			match(ctx, c->rule, in);
 		if (e->matching == RULE_MATCH_FIRST)
 			break;
 	}

@@ -203,6 +203,11 @@ static const struct {
 	{"span.", "vigil has no tracer spans"},
 };
 
+/* evt.arg.<key> names vigil fills, in the order of evt_arg_keys. */
+enum evt_arg {
+	ARG_FLAGS, ARG_MODE, ARG_PATH, ARG_NAME, ARG_FILENAME, ARG_PATHNAME, ARG_OLDPATH, ARG_NEWPATH, ARG_TARGET, ARG_LINKPATH, ARG_DEV, ARG_DIR, ARG_TYPE, ARG_UID, ARG_GID, ARG_REQUEST, ARG_PID, ARG_SIG, ARG_CMD, ARG_FD, ARG_RES, ARG_RES_OR_FD, ARG_ADDR, ARG_TUPLE,
+};
+
 /* evt.arg.<key> names vigil fills; any other key is unprovided. */
 static const char *const evt_arg_keys[] = {
 	"flags", "mode", "path", "name", "filename", "pathname", "oldpath", "newpath",
@@ -257,12 +262,13 @@ static bool parse_index(const char *arg, int *out)
 	return true;
 }
 
-static bool known_evt_arg(const char *key)
+/* enum evt_arg of key, -1 when vigil does not report it. */
+static int evt_arg_id(const char *key)
 {
 	for (size_t i = 0; i < sizeof(evt_arg_keys) / sizeof(evt_arg_keys[0]); i++)
 		if (!strcmp(evt_arg_keys[i], key))
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 /* "evt.arg.flags" is "evt.arg" with key "flags"; k8s.pod.label.app too. */
@@ -335,7 +341,7 @@ enum field_lookup_result field_lookup(const char *name, const char *arg,
 			snprintf(why, whylen, "field %s needs a [name]", name);
 			return FIELD_BAD_ARGUMENT;
 		}
-		if (d->id == F_EVT_ARG && !known_evt_arg(key)) {
+		if (d->id == F_EVT_ARG && (ref->index = evt_arg_id(key)) < 0) {
 			snprintf(why, whylen, "field evt.arg.%s: vigil does not report that argument",
 				 key);
 			return FIELD_UNPROVIDED;
@@ -459,6 +465,18 @@ static bool set_num(struct field_value *out, int64_t n)
 {
 	out->n = n;
 	return true;
+}
+
+/* A copy of s in scratch (s may be overwritten before the event is done). */
+static bool set_copy(struct field_value *out, struct field_scratch *scr, const char *s)
+{
+	size_t n = strlen(s);
+	char *p = scratch_take(scr, n + 1);
+
+	if (!p)
+		return false;
+	memcpy(p, s, n + 1);
+	return set_str(out, p, n);
 }
 
 /* Text built in scratch with printf. */
@@ -589,68 +607,68 @@ static bool read_uid_arg(struct field_value *out, const struct rule_input *in,
 	const char *name = in->users ? user_name_lookup(in->users, uid) : NULL;
 
 	if (name)
-		return set_fmt(out, scr, "%s", name);
+		return set_copy(out, scr, name);
 	return set_fmt(out, scr, "%u", uid);
 }
 
-static bool read_evt_arg(const char *key, const struct rule_input *in,
+static bool read_evt_arg(int arg, const struct rule_input *in,
 			 struct field_scratch *scr, struct field_value *out)
 {
 	const struct event *ev = in->ev;
 	bool file = ev->type >= EVENT_OPEN && ev->type <= EVENT_MOUNT;
 	char buf[256];
 
-	if (!strcmp(key, "res") || !strcmp(key, "res_or_fd"))
+	if (arg == ARG_RES || arg == ARG_RES_OR_FD)
 		return set_fmt(out, scr, "%lld", (long long)ev->ret);
-	if (!strcmp(key, "flags") && is_open(ev)) {
+	if (arg == ARG_FLAGS && is_open(ev)) {
 		render_open_flags(ev->file.flags, buf, sizeof(buf));
-		return set_fmt(out, scr, "%s", buf);
+		return set_copy(out, scr, buf);
 	}
-	if (!strcmp(key, "mode") && (is_open(ev) || ev->type == EVENT_CHMOD ||
+	if (arg == ARG_MODE && (is_open(ev) || ev->type == EVENT_CHMOD ||
 				     ev->type == EVENT_MKDIR)) {
 		render_file_mode(ev->file.mode, buf, sizeof(buf));
-		return set_fmt(out, scr, "%s", buf);
+		return set_copy(out, scr, buf);
 	}
-	if (!strcmp(key, "filename") && ev->type == EVENT_EXEC)
+	if (arg == ARG_FILENAME && ev->type == EVENT_EXEC)
 		return set_estr(out, &ev->exec.filename);
-	if (!strcmp(key, "path") || !strcmp(key, "name") || !strcmp(key, "filename") ||
-	    !strcmp(key, "pathname") || !strcmp(key, "oldpath") || !strcmp(key, "target") ||
-	    !strcmp(key, "dev")) {
+	if (arg == ARG_PATH || arg == ARG_NAME || arg == ARG_FILENAME ||
+	    arg == ARG_PATHNAME || arg == ARG_OLDPATH || arg == ARG_TARGET ||
+	    arg == ARG_DEV) {
 		if (file)
 			return set_estr(out, &ev->file.path);
 		if (ev->type == EVENT_MEMFD || ev->type == EVENT_MODULE || ev->type == EVENT_SETNS)
 			return set_estr(out, &ev->generic.path);
 		return false;
 	}
-	if (!strcmp(key, "newpath") || !strcmp(key, "linkpath") || !strcmp(key, "dir"))
+	if (arg == ARG_NEWPATH || arg == ARG_LINKPATH || arg == ARG_DIR)
 		return file && set_estr(out, &ev->file.path2);
-	if (!strcmp(key, "type"))
+	if (arg == ARG_TYPE)
 		return ev->type == EVENT_MOUNT && set_estr(out, &ev->file.fstype);
-	if (!strcmp(key, "uid")) {
+	if (arg == ARG_UID) {
 		if (ev->type == EVENT_SETUID)
 			return read_uid_arg(out, in, scr, ev->cred.uid);
 		return ev->type == EVENT_CHOWN && read_uid_arg(out, in, scr, ev->file.uid);
 	}
-	if (!strcmp(key, "gid"))
+	if (arg == ARG_GID)
 		return ev->type == EVENT_CHOWN && set_fmt(out, scr, "%u", ev->file.gid);
-	if (!strcmp(key, "request") && ev->type == EVENT_PTRACE) {
+	if (arg == ARG_REQUEST && ev->type == EVENT_PTRACE) {
 		const char *n = ptrace_request_name(ev->generic.args[0]);
 
 		return n ? set_cstr(out, n) :
 			set_fmt(out, scr, "%llu", (unsigned long long)ev->generic.args[0]);
 	}
-	if (!strcmp(key, "pid") && (ev->type == EVENT_PTRACE || ev->type == EVENT_KILL))
+	if (arg == ARG_PID && (ev->type == EVENT_PTRACE || ev->type == EVENT_KILL))
 		return set_fmt(out, scr, "%d", (int32_t)ev->generic.target_pid);
-	if (!strcmp(key, "sig") && ev->type == EVENT_KILL)
+	if (arg == ARG_SIG && ev->type == EVENT_KILL)
 		return set_fmt(out, scr, "%llu", (unsigned long long)
 			       (ev->syscall == 234 ? ev->generic.args[2] : ev->generic.args[1]));
-	if (!strcmp(key, "cmd") && ev->type == EVENT_BPF) {
+	if (arg == ARG_CMD && ev->type == EVENT_BPF) {
 		const char *n = bpf_cmd_name(ev->generic.args[0]);
 
 		return n ? set_cstr(out, n) :
 			set_fmt(out, scr, "%llu", (unsigned long long)ev->generic.args[0]);
 	}
-	if (!strcmp(key, "fd")) {
+	if (arg == ARG_FD) {
 		if (file && ev->file.fd >= 0)
 			return set_fmt(out, scr, "%d", ev->file.fd);
 		if (ev->type >= EVENT_CONNECT && ev->type <= EVENT_LISTEN)
@@ -696,7 +714,7 @@ static bool read_evt(const struct field_ref *ref, const struct rule_input *in,
 	case F_EVT_IS_OPEN_EXEC:
 		return set_num(out, 0);	/* open(2) has no exec mode to report */
 	case F_EVT_ARG:
-		return read_evt_arg(ref->key, in, scr, out);
+		return read_evt_arg(ref->index, in, scr, out);
 	case F_EVT_SOURCE:
 		return set_str(out, "syscall", 7);
 	default:
@@ -734,7 +752,7 @@ static bool caps_text(struct field_value *out, struct field_scratch *scr, uint64
 	char buf[1024];
 
 	render_capabilities(caps, buf, sizeof(buf));
-	return set_fmt(out, scr, "%s", buf);
+	return set_copy(out, scr, buf);
 }
 
 static bool read_details(const struct field_ref *ref, const struct rule_input *in,
@@ -783,7 +801,7 @@ static bool read_user(const struct field_ref *ref, const struct rule_input *in,
 			return false;
 		name = in->users ? user_name_lookup(in->users, uid) : NULL;
 		/* a uid without a passwd entry reads as its number */
-		return name ? set_fmt(out, scr, "%s", name) : set_fmt(out, scr, "%u", uid);
+		return name ? set_copy(out, scr, name) : set_fmt(out, scr, "%u", uid);
 	}
 	default:
 		return false;
@@ -904,11 +922,11 @@ static bool net_name(struct field_value *out, struct field_scratch *scr, const s
 			ev->net.remote.unix_path.len ? &ev->net.remote : &ev->net.local;
 
 		format_addr(a, sizeof(a), u);
-		return a[0] && set_fmt(out, scr, "%s", a);
+		return a[0] && set_copy(out, scr, a);
 	}
 	format_addr(b, sizeof(b), s);
 	if (!c || !has_addr(c))
-		return set_fmt(out, scr, "%s", b);
+		return set_copy(out, scr, b);
 	format_addr(a, sizeof(a), c);
 	return set_fmt(out, scr, "%s->%s", a, b);
 }
@@ -1059,7 +1077,7 @@ static bool labels_text(struct field_value *out, struct field_scratch *scr,
 			break;
 		len += (size_t)w;
 	}
-	return n && set_fmt(out, scr, "%s", buf);
+	return n && set_copy(out, scr, buf);
 }
 
 /* setns names its target "mnt:[4026531841]"; the host's namespaces are

@@ -72,6 +72,8 @@ struct field_value {
 	int64_t n;		/* FK_NUMBER, FK_BOOL (0/1), FK_EVTTYPE (key) */
 	uint16_t family;	/* FK_NET: AF_INET or AF_INET6 */
 	uint8_t addr[16];
+	bool hashed;		/* hash holds string_set_hash(s, len) (set by the evaluator) */
+	uint64_t hash;
 };
 
 /* Bump allocator for strings built per event (proc.cmdline, fd.directory);

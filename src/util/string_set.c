@@ -126,3 +126,16 @@ size_t string_set_count(const struct string_set *set)
 {
 	return set->count;
 }
+
+uint64_t string_set_hash(const char *s, size_t len)
+{
+	return hash_bytes(s, len, false);
+}
+
+bool string_set_contains_hashed(const struct string_set *set, const char *s, size_t len,
+				uint64_t hash)
+{
+	if (set->fold)
+		return string_set_contains(set, s, len);
+	return find_slot(set->slots, set->cap, s, len, hash, false)->s != NULL;
+}

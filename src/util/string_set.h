@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct string_set;
 
@@ -17,5 +18,11 @@ void string_set_free(struct string_set *set);
 int string_set_add(struct string_set *set, const char *s, size_t len);
 bool string_set_contains(const struct string_set *set, const char *s, size_t len);
 size_t string_set_count(const struct string_set *set);
+
+/* The hash a case-sensitive set uses, so a caller testing one string
+ * against many sets hashes it once. */
+uint64_t string_set_hash(const char *s, size_t len);
+bool string_set_contains_hashed(const struct string_set *set, const char *s, size_t len,
+				uint64_t hash);
 
 #endif
