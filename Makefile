@@ -114,6 +114,7 @@ bench: deps
 	$(MAKE) vigil
 	@bash bench/run.sh
 	@bash bench/attribution.sh
+	@bash bench/rules.sh
 
 clean:
 	rm -rf build vigil
