@@ -128,9 +128,11 @@ def vigil_progs():
 class Vigil:
     """One `vigil trace` run."""
 
-    def __init__(self, args=(), tmp=None):
+    def __init__(self, args=(), tmp=None, command="trace", state=None):
         self.tmp = tmp or mkdtemp()
         self.args = list(args)
+        self.command = command
+        self.state = state     # a state directory to use (kept), else a fresh one
         self.proc = None
         self.rc = None
         self.events = []       # parsed objects
@@ -142,14 +144,14 @@ class Vigil:
         self.progs_after = {}
 
     def start(self):
-        state = tempfile.mkdtemp(prefix="state-", dir=self.tmp)
+        state = self.state or tempfile.mkdtemp(prefix="state-", dir=self.tmp)
         self.out_path = os.path.join(self.tmp, "vigil-%d.out" % id(self))
         self.err_path = os.path.join(self.tmp, "vigil-%d.err" % id(self))
         before = vigil_progs()
         self.progs_before = set(before or {})
         out = open(self.out_path, "wb")
         err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([VIGIL, "trace", "--state-dir", state] + self.args,
+        self.proc = subprocess.Popen([VIGIL, self.command, "--state-dir", state] + self.args,
                                      stdout=out, stderr=err, cwd=REPO,
                                      start_new_session=True)
         out.close()
