@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
+#include "agent/models_cmd.h"
 #include "agent/workloads_cmd.h"
 #include "rules/ruleset.h"
 #include "sensor/doctor.h"
@@ -40,10 +41,11 @@ struct agent_args {
 	const char *output_file;
 	bool quiet_stdout;
 	const char *rules;
+	const char *learning_min, *learning_quiet;
 };
 
 enum { OPT_STATE_DIR = 256, OPT_EVENTS, OPT_CONFIG, OPT_OUTPUT, OPT_SET, OPT_JSON, OPT_RULES,
-       OPT_VERBOSE };
+       OPT_VERBOSE, OPT_LEARNING_MIN, OPT_LEARNING_QUIET };
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -58,7 +60,7 @@ static int print_help(const char *name)
 	const struct command *c = find_command(name);
 
 	printf("usage: vigil %s\n\n%s\n\noptions:\n%s%s", c->usage, c->summary,
-	       strcmp(name, "doctor") && strcmp(name, "workloads") ? "" :
+	       strcmp(name, "doctor") && strcmp(name, "workloads") && strcmp(name, "models") ? "" :
 	       "  --json            JSON instead of a table\n",
 	       common_options);
 	if (!strcmp(name, "run") || !strcmp(name, "trace") || !strcmp(name, "record") ||
@@ -68,7 +70,9 @@ static int print_help(const char *name)
 		       "  -o, --output FILE also append JSON lines to FILE\n"
 		       "  --set KEY=VALUE   override one configuration key\n"
 		       "  --rules FILE      threat rules to load (repeat for several; 'none' for\n"
-		       "                    none; default: the built-in rules); run only\n"
+		       "                    none; default: the built-in rules)\n"
+		       "  --learning-min D  models learn at least this long (e.g. 30s, 24h)\n"
+		       "  --learning-quiet D  ... and until nothing new appeared for D\n"
 		       "\nevents: exec fork exit open unlink rename chmod chown mkdir link symlink\n"
 		       "        mount memfd connect accept bind listen setuid capset ptrace module\n"
 		       "        unshare setns bpf kill\n");
@@ -86,6 +90,8 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
 		{"set", required_argument, NULL, OPT_SET},
 		{"rules", required_argument, NULL, OPT_RULES},
+		{"learning-min", required_argument, NULL, OPT_LEARNING_MIN},
+		{"learning-quiet", required_argument, NULL, OPT_LEARNING_QUIET},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -115,6 +121,8 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 				strcat(rules, ",");
 			strcat(rules, optarg);
 			break;
+		case OPT_LEARNING_MIN: a.learning_min = optarg; break;
+		case OPT_LEARNING_QUIET: a.learning_quiet = optarg; break;
 		case 'h': print_help(cmd); return 1;
 		default: return usage_error(cmd, "unknown option%s", "");
 		}
@@ -132,6 +140,8 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 		{"state_dir", a.state_dir},
 		{"output.file", a.output_file},
 		{"rules.files", a.rules},
+		{"model.learning_min", a.learning_min},
+		{"model.learning_quiet", a.learning_quiet},
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		if (flags[i].value && config_set(cfg, flags[i].key, flags[i].value, err, sizeof(err))) {
@@ -332,7 +342,10 @@ static int cmd_config(int argc, char **argv)
 	return usage_error("config", "want 'defaults' or 'check FILE'%s", "");
 }
 
-static int cmd_workloads(int argc, char **argv)
+/* --json, --state-dir DIR and no arguments: the listing commands.
+ * Returns -1 to go on, else the exit status (help shown, usage error). */
+static int parse_listing_args(const char *cmd, int argc, char **argv, const char **state_dir,
+			      bool *json)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
@@ -340,22 +353,31 @@ static int cmd_workloads(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *state_dir = "/var/lib/vigil";
-	bool json = false;
 	int opt;
 
+	*state_dir = "/var/lib/vigil";
+	*json = false;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_JSON: json = true; break;
-		case OPT_STATE_DIR: state_dir = optarg; break;
-		case 'h': return print_help("workloads");
-		default: return usage_error("workloads", "unknown option%s", "");
+		case OPT_JSON: *json = true; break;
+		case OPT_STATE_DIR: *state_dir = optarg; break;
+		case 'h': return print_help(cmd);
+		default: return usage_error(cmd, "unknown option%s", "");
 		}
 	}
 	if (optind < argc)
-		return usage_error("workloads", "unexpected argument '%s'", argv[optind]);
-	return workloads_list(state_dir, json, stdout, stderr);
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+static int cmd_workloads(int argc, char **argv)
+{
+	const char *state_dir;
+	bool json;
+	int rc = parse_listing_args("workloads", argc, argv, &state_dir, &json);
+
+	return rc >= 0 ? rc : workloads_list(state_dir, json, stdout, stderr);
 }
 
 /* vigil rules check [--verbose] [FILE...] */
@@ -394,6 +416,39 @@ static int cmd_rules(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_models(int argc, char **argv)
+{
+	const char *state_dir;
+	bool json;
+	int rc = parse_listing_args("models", argc, argv, &state_dir, &json);
+
+	return rc >= 0 ? rc : models_list(state_dir, json, stdout, stderr);
+}
+
+/* vigil model show|relearn|export ID, vigil model import FILE */
+static int cmd_model(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *state_dir = "/var/lib/vigil";
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_STATE_DIR: state_dir = optarg; break;
+		case 'h': return print_help("model");
+		default: return usage_error("model", "unknown option%s", "");
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("model", "want 'show|relearn|export ID' or 'import FILE'%s", "");
+	return model_command(state_dir, argv[optind], argv[optind + 1], stdout, stderr);
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -428,6 +483,13 @@ static const struct command commands[] = {
 	 "lists unavailable rules with the reason. Exits 1 on an error, naming\n"
 	 "file, line and column.",
 	 "rules check [--verbose] [FILE...]"},
+	{"models", cmd_models, "List the behaviour models with mode, age and sizes.\n"
+	 "Read from STATE_DIR/models, with or without a running agent.",
+	 "models [--json] [--state-dir DIR]"},
+	{"model", cmd_model, "Show, relearn, export or import one behaviour model.\n"
+	 "show prints the profile as YAML for review; ID is a model id, a name\n"
+	 "or a prefix of the container id; a running agent applies relearn/import.",
+	 "model show|relearn|export ID | model import FILE [--state-dir DIR]"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 

@@ -18,6 +18,7 @@
 #include "agent/hold_queue.h"
 #include "output/alert_json.h"
 #include "output/event_json.h"
+#include "model/modeler.h"
 #include "proc/proc_table.h"
 #include "record/record_codec.h"
 #include "record/record_file.h"
@@ -63,6 +64,7 @@ struct agent {
 	uint64_t salt;				/* exec id salt */
 	struct record_writer *rec;		/* vigil record */
 	struct string_set *recorded;		/* containers whose metadata is in rec */
+	struct modeler *models;			/* NULL: behaviour models off */
 	struct workload *alert_wl;		/* context of the rule matches being written */
 	bool alert_entered;
 	struct event_context *alert_ctx;
@@ -329,6 +331,15 @@ static int on_record(void *ctx, const void *data, size_t size)
 	}
 	if (a->opts->rules)
 		evaluate_rules(a, &ectx, wl, entered);
+	if (a->models) {
+		struct rule_input in = {
+			.ev = &a->ev, .proc = proc, .wl = wl, .entered = entered,
+			.host = a->host, .users = a->users, .evt_num = a->events_seen,
+		};
+
+		a->alert_ctx = &ectx;	/* for capture(), called from inside observe */
+		modeler_observe(a->models, &in, a->ev.real_ns);
+	}
 	if (a->ev.type == EVENT_EXIT)
 		proc_table_on_exit(a->procs, a->ev.task.pid, a->ev.boot_ns);
 	return stop_requested ? 1 : 0;
@@ -362,9 +373,22 @@ static void write_stats_json(struct agent *a, struct sensor *s, FILE *f)
 	json_kv_uint(&w, "ring_buffer_size", st.ring_size);
 	json_kv_uint(&w, "ring_buffer_max_fill", st.max_pending);
 	json_kv_uint(&w, "decode_errors", a->decode_errors);
-	if (a->opts->rules) {
+	if (a->models) {
+		struct modeler_counts mc;
+
+		modeler_counts(a->models, &mc);
+		json_key(&w, "models");
+		json_object_begin(&w);
+		for (int mode = 0; mode <= MODE_PROTECTING; mode++)
+			json_kv_uint(&w, model_mode_name(mode), mc.models[mode]);
+		json_kv_uint(&w, "anomalies", mc.anomalies);
+		json_kv_uint(&w, "novelties", mc.novelties);
+		json_object_end(&w);
+	}
+	if (a->opts->rules || a->models) {
 		json_kv_uint(&w, "alerts", a->alerts);
-		json_kv_uint(&w, "rules_active", rule_engine_active_count(a->opts->rules));
+		if (a->opts->rules)
+			json_kv_uint(&w, "rules_active", rule_engine_active_count(a->opts->rules));
 	}
 	json_kv_uint(&w, "processes", proc_table_size(a->procs));
 	if (a->workloads) {
@@ -430,6 +454,8 @@ static void every_second(struct agent *a, struct sensor *s)
 		if (a->workloads_path[0])
 			workload_registry_save(a->workloads, a->workloads_path, a->real_offset_ns);
 	}
+	if (a->models)
+		modeler_tick(a->models, clock_ns(CLOCK_REALTIME));
 	report_new_drops(a, s);
 	if (a->out)
 		fflush(a->out);
@@ -503,6 +529,236 @@ static int agent_setup(struct agent *a, const struct agent_options *opts)
 	return open_outputs(a, cfg);
 }
 
+/* ---- behaviour models: anomalies and mode changes -------------------- */
+
+/* What an anomaly alert says about its process, taken when the process
+ * showed its first novelty (it may be gone when the alert is written). */
+struct anomaly_context {
+	struct workload *wl;
+	bool entered;
+	uint64_t boot_ns;
+	char *proc_json;		/* "proc":{...} */
+	char *fields_json;		/* "proc.name":...,... (output_fields members) */
+	char summary[256];		/* "nc (pid 12)" */
+};
+
+static char *json_member_text(struct json_writer *w, size_t from)
+{
+	return w->failed ? NULL : strndup(w->buf + from, w->len - from);
+}
+
+static void *anomaly_capture(void *ctx, const struct rule_input *in)
+{
+	struct agent *a = ctx;
+	struct anomaly_context *c = calloc(1, sizeof(*c));
+	struct json_writer w;
+	const struct proc_entry *p = in->proc;
+	size_t mark;
+
+	if (!c)
+		return NULL;
+	c->wl = (struct workload *)in->wl;
+	c->entered = in->entered;
+	c->boot_ns = in->ev->boot_ns;
+	snprintf(c->summary, sizeof(c->summary), "%s (pid %u)", in->ev->task.comm, in->ev->task.pid);
+	json_init(&w);
+	json_object_begin(&w);
+	mark = w.len;
+	a->alert_ctx->user = user_name_lookup(a->users, in->ev->task.uid);
+	event_json_write_proc(&w, in->ev, a->alert_ctx);
+	c->proc_json = json_member_text(&w, mark);
+	json_reset(&w);
+	json_object_begin(&w);
+	mark = w.len;
+	json_kv_string(&w, "proc.name", in->ev->task.comm);
+	json_kv_string(&w, "proc.exepath", p && p->exe ? p->exe : "");
+	json_kv_uint(&w, "proc.pid", in->ev->task.pid);
+	json_kv_string(&w, "user.name", a->alert_ctx->user ? a->alert_ctx->user : "");
+	c->fields_json = json_member_text(&w, mark);
+	json_free(&w);
+	if (!c->proc_json || !c->fields_json) {
+		free(c->proc_json);
+		free(c->fields_json);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void anomaly_discard(void *ctx, void *captured)
+{
+	struct anomaly_context *c = captured;
+
+	(void)ctx;
+	if (!c)
+		return;
+	free(c->proc_json);
+	free(c->fields_json);
+	free(c);
+}
+
+static const char *anomaly_priority(int score)
+{
+	return score >= 70 ? "Warning" : score >= 40 ? "Notice" : "Informational";
+}
+
+/* "exec /usr/bin/nc <- /bin/sh as root; connect ..." for the output line. */
+static void novelty_summary(const struct model_anomaly *an, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < an->count && len < cap; i++) {
+		int n = snprintf(buf + len, cap - len, "%s%s %s", i ? "; " : "",
+				 an->novelties[i].category, an->novelties[i].value);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (an->more && len < cap)
+		snprintf(buf + len, cap - len, "; and %zu more", an->more);
+}
+
+static void write_novelties(struct json_writer *w, const struct model_anomaly *an)
+{
+	json_key(w, "novelties");
+	json_array_begin(w);
+	for (size_t i = 0; i < an->count; i++) {
+		const struct model_novelty *n = &an->novelties[i];
+
+		json_object_begin(w);
+		json_kv_string(w, "category", n->category);
+		json_kv_string(w, "value", n->value);
+		json_kv_int(w, "score", n->score);
+		json_kv_bool(w, "group_known", n->group_known);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+static void anomaly_emit(void *ctx, const struct model_anomaly *an)
+{
+	struct agent *a = ctx;
+	struct anomaly_context *c = an->captured;
+	char time[48], clock[32], what[2048], *output;
+	size_t olen;
+	time_t secs = (time_t)(an->time_ns / NS_PER_SEC);
+	struct tm tm;
+
+	if (!c)
+		return;
+	a->alerts++;
+	format_rfc3339_ns(time, sizeof(time), an->time_ns);
+	gmtime_r(&secs, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	novelty_summary(an, what, sizeof(what));
+	olen = strlen(what) + strlen(an->model->name) + strlen(c->summary) + 200;
+	output = malloc(olen);
+	if (output)
+		snprintf(output, olen, "%s.%09llu: %s New behaviour of %s (%s): %s (process %s)",
+			 clock, (unsigned long long)(an->time_ns % NS_PER_SEC),
+			 anomaly_priority(an->score), an->model->name,
+			 model_mode_name(an->model->mode), what, c->summary);
+	json_reset(&a->json);
+	json_object_begin(&a->json);
+	json_kv_string(&a->json, "time", time);
+	json_kv_string(&a->json, "rule", "Behaviour anomaly");
+	json_kv_string(&a->json, "priority", anomaly_priority(an->score));
+	json_kv_string(&a->json, "output", output ? output : what);
+	json_key(&a->json, "output_fields");
+	json_object_begin(&a->json);
+	json_kv_uint(&a->json, "evt.time", an->time_ns);
+	json_raw(&a->json, c->fields_json, strlen(c->fields_json));	/* the comma comes with it */
+	json_kv_string(&a->json, "vigil.model", an->model->id);
+	json_object_end(&a->json);
+	json_key(&a->json, "tags");
+	json_array_begin(&a->json);
+	json_string(&a->json, "anomaly");
+	for (size_t i = 0; i < an->count; i++)
+		json_string(&a->json, an->novelties[i].category);
+	json_array_end(&a->json);
+	json_kv_string(&a->json, "source", "syscall");
+	json_kv_string(&a->json, "hostname", a->host);
+	json_kv_string(&a->json, "kind", "anomaly");
+	json_key(&a->json, "anomaly");
+	json_object_begin(&a->json);
+	json_kv_string(&a->json, "model", an->model->id);
+	json_kv_string(&a->json, "mode", model_mode_name(an->model->mode));
+	json_kv_int(&a->json, "score", an->score);
+	json_kv_uint(&a->json, "model_age_s", an->model_age_ns / NS_PER_SEC);
+	json_kv_uint(&a->json, "monitoring_for_s", an->stable_for_ns / NS_PER_SEC);
+	write_novelties(&a->json, an);
+	if (an->more)
+		json_kv_uint(&a->json, "more", an->more);
+	json_object_end(&a->json);
+	json_raw(&a->json, c->proc_json, strlen(c->proc_json));
+	json_object_end(&a->json);
+	free(output);
+	deliver(a, c->wl, c->entered, c->boot_ns);
+	anomaly_discard(a, c);
+}
+
+static void model_mode_changed(void *ctx, const struct model_meta *m, int previous,
+			       const struct workload *wl)
+{
+	struct agent *a = ctx;
+	char time[48];
+
+	format_rfc3339_ns(time, sizeof(time), a->ev.real_ns ? a->ev.real_ns :
+			  clock_ns(CLOCK_REALTIME));
+	json_reset(&a->json);
+	json_object_begin(&a->json);
+	json_kv_string(&a->json, "time", time);
+	json_kv_string(&a->json, "host", a->host);
+	json_kv_string(&a->json, "event", "model_mode");
+	json_key(&a->json, "model");
+	json_object_begin(&a->json);
+	json_kv_string(&a->json, "id", m->id);
+	json_kv_string(&a->json, "name", m->name);
+	json_kv_string(&a->json, "mode", model_mode_name(m->mode));
+	json_kv_string(&a->json, "previous", model_mode_name(previous));
+	json_object_end(&a->json);
+	json_object_end(&a->json);
+	deliver(a, (struct workload *)wl, false, a->ev.boot_ns);
+}
+
+static int models_start(struct agent *a, bool persist)
+{
+	const struct vigil_config *cfg = a->opts->cfg;
+	char dir[4200], err[512];
+	struct modeler_options o = {
+		.learning_min_ns = cfg->model.learning_min_ns,
+		.learning_quiet_ns = cfg->model.learning_quiet_ns,
+		.alert_window_ns = cfg->model.alert_window_ns,
+		.save_interval_ns = cfg->model.save_interval_ns,
+		.max_entries = (size_t)cfg->model.max_entries,
+		.min_score = cfg->model.min_score,
+		.hosts = cfg->model.hosts,
+	};
+	struct model_hooks hooks = {
+		.capture = anomaly_capture, .emit = anomaly_emit, .discard = anomaly_discard,
+		.mode_change = model_mode_changed, .ctx = a,
+	};
+
+	if (!cfg->model.enabled)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/models", cfg->state_dir);
+	o.dir = persist ? dir : NULL;
+	a->models = modeler_new(&o, &hooks, err, sizeof(err));
+	if (!a->models) {
+		fprintf(stderr, "vigil: models: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void models_stop(struct agent *a)
+{
+	modeler_free(a->models);	/* pending anomalies are written, models saved */
+	a->models = NULL;
+}
+
 static void record_process(void *ctx, const struct proc_entry *p)
 {
 	record_write_process(ctx, p);
@@ -552,6 +808,7 @@ static void record_end(struct agent *a)
 
 static void agent_teardown(struct agent *a)
 {
+	models_stop(a);
 	record_end(a);
 	string_set_free(a->recorded);
 	if (a->out)
@@ -589,6 +846,8 @@ int agent_run(const struct agent_options *opts)
 		goto out;
 	if (opts->record_path && record_begin(&a, opts->record_path))
 		goto out;
+	if (models_start(&a, true))
+		goto out;
 	s = sensor_open(&so, on_record, &a, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "vigil: %s\n", err);
@@ -613,6 +872,7 @@ int agent_run(const struct agent_options *opts)
 		}
 	}
 	sensor_poll(s, 0);	/* what is already in the ring */
+	models_stop(&a);
 	release_held(&a, true);	/* nothing held is lost at exit */
 	report_new_drops(&a, s);
 	write_stats_json(&a, s, stderr);
@@ -761,7 +1021,7 @@ int agent_replay(const struct agent_options *opts, const char *path)
 	if (!r)
 		return 1;
 	memset(&a, 0, sizeof(a));
-	if (replay_setup(&a, opts, &start, host, host_len))
+	if (replay_setup(&a, opts, &start, host, host_len) || models_start(&a, false))
 		goto out;
 	cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	wall0 = clock_ns(CLOCK_MONOTONIC);
@@ -770,12 +1030,15 @@ int agent_replay(const struct agent_options *opts, const char *path)
 			break;
 		if (a.ev.boot_ns >= next_tick) {	/* the recording's own seconds */
 			proc_table_reap(a.procs, a.ev.boot_ns, REAP_GRACE_NS);
+			if (a.models)
+				modeler_tick(a.models, a.ev.real_ns);
 			release_held_at(&a, a.ev.boot_ns, false);
 			next_tick = a.ev.boot_ns + NS_PER_SEC;
 		}
 	}
 	if (!stop_requested && rc < 0)
 		fprintf(stderr, "vigil replay: %s: %s (replayed what came before)\n", path, err);
+	models_stop(&a);
 	release_held_at(&a, a.ev.boot_ns, true);
 	if (a.out)
 		fflush(a.out);

@@ -104,6 +104,30 @@ static const struct config_key config_keys[] = {
 	{ KEY("workload.metadata_wait", CONFIG_DURATION, workload.metadata_wait_ns, "2s",
 	      "How long events of a new container wait for its metadata before they\n"
 	      "are written marked \"unresolved\" (they are never dropped).") },
+	{ KEY("model.enabled", CONFIG_BOOL, model.enabled, "true",
+	      "Learn a behaviour model per workload and alert on what is new once\n"
+	      "the model is stable (kind \"anomaly\" alerts).") },
+	{ KEY("model.learning_min", CONFIG_DURATION, model.learning_min_ns, "24h",
+	      "A model learns at least this long before it may start monitoring\n"
+	      "(also vigil run --learning-min).") },
+	{ KEY("model.learning_quiet", CONFIG_DURATION, model.learning_quiet_ns, "2h",
+	      "... and only once nothing new appeared for this long\n"
+	      "(also vigil run --learning-quiet).") },
+	{ KEY("model.alert_window", CONFIG_DURATION, model.alert_window_ns, "1s",
+	      "Novelties of one process within this window make one anomaly alert."),
+	  .check = check_positive },
+	{ KEY("model.save_interval", CONFIG_DURATION, model.save_interval_ns, "10s",
+	      "How often changed models are written to state_dir/models (and at exit).") },
+	{ KEY("model.max_entries", CONFIG_INT, model.max_entries, "4096",
+	      "Most behaviours per category of one model; beyond, paths and peers\n"
+	      "generalise (a directory, an address range) instead of growing."),
+	  .min = 64, .max = 1000000 },
+	{ KEY("model.min_score", CONFIG_INT, model.min_score, "30",
+	      "Novelties scoring below this (0-100) are learned without an alert\n"
+	      "(what other containers of the same image already do scores low)."),
+	  .min = 0, .max = 100 },
+	{ KEY("model.hosts", CONFIG_BOOL, model.hosts, "true",
+	      "Model host services too (by systemd unit, else by executable).") },
 	{ KEY("rules.files", CONFIG_STRING, rules.files, "",
 	      "Threat rules files (Falco's rule language), comma-separated, loaded in\n"
 	      "order so later files can append to or override earlier ones.\n"

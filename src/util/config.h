@@ -40,6 +40,16 @@ struct vigil_config {
 		uint64_t metadata_wait_ns;
 	} workload;
 	struct {
+		bool enabled;
+		uint64_t learning_min_ns;	/* observed at least this long ... */
+		uint64_t learning_quiet_ns;	/* ... and nothing new this long: monitoring */
+		uint64_t alert_window_ns;
+		uint64_t save_interval_ns;
+		int max_entries;
+		int min_score;
+		bool hosts;
+	} model;
+	struct {
 		char *files;			/* owned; comma-separated, "" built-in, "none" */
 		int matching;			/* enum rule_matching order: 0 all, 1 first */
 		int min_priority;		/* enum rules_priority */
