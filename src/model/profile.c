@@ -394,13 +394,13 @@ static void generalise_path(struct category_map *m, const char *key, size_t len,
 {
 	const char *slash = memrchr(key + start, '/', len - start);
 
-	/* the parent directory, then its parents: a fold may push one level up */
+	/* every ancestor: /var/cache/app/req-N/body has one name below
+	 * req-N but many below app */
 	while (slash && slash > key + start) {
 		size_t dir_len = (size_t)(slash - key) + 1;
 
-		if (children_of(m, key, dir_len) <= PROFILE_DIR_FANOUT)
-			return;
-		fold_directory(m, key, dir_len);
+		if (children_of(m, key, dir_len) > PROFILE_DIR_FANOUT)
+			fold_directory(m, key, dir_len);
 		slash = memrchr(key + start, '/', dir_len - 1 - start);
 	}
 }

@@ -236,7 +236,10 @@ static bool eval_compare(struct rule_engine *e, const struct cnode *n,
 		return s->present && compare_value(e, n, &s->value, in);
 	}
 	/* Several values: any one matching is a match; != means none equal. */
-	for (int i = 0; i < MAX_MULTI && slot_read(e, n->slot, i, in, &v); i++) {
+	for (int i = 0; i < MAX_MULTI; i++) {
+		memset(&v, 0, sizeof(v));	/* no hash carried over from the last value */
+		if (!slot_read(e, n->slot, i, in, &v))
+			break;
 		bool hit = compare_value(e, n, &v, in);
 
 		if (n->op == OP_NE && !hit)

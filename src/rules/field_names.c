@@ -90,7 +90,8 @@ const char *ptrace_request_name(uint64_t req)
 		return names[req];
 	switch (req) {
 	case 0x4200: return "PTRACE_SETOPTIONS";
-	case 0x4204: return "PTRACE_SETREGSET";
+	case 0x4204: return "PTRACE_GETREGSET";
+	case 0x4205: return "PTRACE_SETREGSET";
 	case 0x4206: return "PTRACE_SEIZE";
 	case 0x4207: return "PTRACE_INTERRUPT";
 	default: return NULL;

@@ -1186,13 +1186,11 @@ static size_t format_one(const struct field_ref *ref, const struct field_value *
 const char *field_format(const struct field_ref *ref, const struct rule_input *in,
 			 struct field_scratch *scr)
 {
-	size_t cap = 8192, len = 0;
-	char *buf = scratch_take(scr, cap);
+	char buf[8192], *out;
+	size_t cap = sizeof(buf), len = 0;
 	int count = ref->multi ? MAX_ANCESTRY : 1;
 	struct field_value v;
 
-	if (!buf)
-		return "<NA>";
 	buf[0] = '\0';
 	for (int i = 0; i < count && len + 1 < cap; i++) {
 		if (!field_read(ref, i, in, scr, &v))
@@ -1204,5 +1202,9 @@ const char *field_format(const struct field_ref *ref, const struct rule_input *i
 			len = cap - 1;
 	}
 	buf[len] = '\0';
-	return len ? buf : "<NA>";
+	/* only what the text needs: alerts format many fields per event */
+	if (!len || !(out = scratch_take(scr, len + 1)))
+		return "<NA>";
+	memcpy(out, buf, len + 1);
+	return out;
 }
