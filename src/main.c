@@ -445,7 +445,8 @@ static int cmd_model(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2)
-		return usage_error("model", "want 'show|relearn|export ID' or 'import FILE'%s", "");
+		return usage_error("model", "want 'show|relearn|monitor|protect|export ID' or "
+				   "'import FILE'%s", "");
 	return model_command(state_dir, argv[optind], argv[optind + 1], stdout, stderr);
 }
 
@@ -486,10 +487,10 @@ static const struct command commands[] = {
 	{"models", cmd_models, "List the behaviour models with mode, age and sizes.\n"
 	 "Read from STATE_DIR/models, with or without a running agent.",
 	 "models [--json] [--state-dir DIR]"},
-	{"model", cmd_model, "Show, relearn, export or import one behaviour model.\n"
+	{"model", cmd_model, "Show, relearn, set the mode of, export or import a model.\n"
 	 "show prints the profile as YAML for review; ID is a model id, a name\n"
 	 "or a prefix of the container id; a running agent applies relearn/import.",
-	 "model show|relearn|export ID | model import FILE [--state-dir DIR]"},
+	 "model show|relearn|monitor|protect|export ID | model import FILE [--state-dir DIR]"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 

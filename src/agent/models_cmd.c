@@ -230,38 +230,44 @@ static int show(const char *path, FILE *out, FILE *err)
 	return 0;
 }
 
-static int relearn_now(const char *dir, const char *path, FILE *out, FILE *err)
+/* relearn (mode learning: start over), monitor, protect. */
+static int set_mode_now(const char *dir, const char *path, int mode, FILE *out, FILE *err)
 {
 	struct model_meta m;
 	char e[600];
 	struct profile *p = load_or_report(path, &m, err);
-	struct profile *fresh;
+	int rc;
 
 	if (!p)
 		return 1;
 	if (agent_running(dir)) {
 		profile_free(p);
-		if (modeler_request_relearn(dir, m.id, e, sizeof(e))) {
+		if (modeler_request_mode(dir, m.id, mode, e, sizeof(e))) {
 			fprintf(err, "vigil model: %s\n", e);
 			return 1;
 		}
-		fprintf(out, "%s: relearn requested from the running agent\n", m.id);
+		fprintf(out, "%s: %s requested from the running agent\n", m.id,
+			mode == MODE_LEARNING ? "relearn" : model_mode_name(mode));
 		return 0;
 	}
-	fresh = profile_new(MAX_ENTRIES_READ);
-	profile_free(p);
-	if (!fresh)
-		return 1;
-	m.mode = MODE_LEARNING;
-	m.created_ns = m.last_new_ns = m.mode_since_ns = now_ns();
-	int rc = model_file_save(dir, &m, fresh, e, sizeof(e));
+	if (mode == MODE_LEARNING) {
+		struct profile *fresh = profile_new(MAX_ENTRIES_READ);
 
-	profile_free(fresh);
+		profile_free(p);
+		if (!(p = fresh))
+			return 1;
+		m.created_ns = m.last_new_ns = now_ns();
+	}
+	m.mode = mode;
+	m.mode_since_ns = now_ns();
+	rc = model_file_save(dir, &m, p, e, sizeof(e));
+	profile_free(p);
 	if (rc) {
 		fprintf(err, "vigil model: %s\n", e);
 		return 1;
 	}
-	fprintf(out, "%s: learning again\n", m.id);
+	fprintf(out, "%s: %s\n", m.id, mode == MODE_LEARNING ? "learning again" :
+		model_mode_name(mode));
 	return 0;
 }
 
@@ -329,9 +335,13 @@ int model_command(const char *state_dir, const char *verb, const char *arg, FILE
 	if (!strcmp(verb, "show"))
 		return show(path, out, err);
 	if (!strcmp(verb, "relearn"))
-		return relearn_now(dir, path, out, err);
+		return set_mode_now(dir, path, MODE_LEARNING, out, err);
+	if (!strcmp(verb, "monitor"))
+		return set_mode_now(dir, path, MODE_MONITORING, out, err);
+	if (!strcmp(verb, "protect"))
+		return set_mode_now(dir, path, MODE_PROTECTING, out, err);
 	if (!strcmp(verb, "export"))
 		return export_model(path, out, err);
-	fprintf(err, "vigil model: unknown action '%s' (show, relearn, export, import)\n", verb);
+	fprintf(err, "vigil model: unknown action '%s' (show, relearn, monitor, protect, export, import)\n", verb);
 	return 2;
 }

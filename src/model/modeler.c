@@ -500,7 +500,10 @@ static void apply_request(struct modeler *m, const char *path, const char *name,
 	size_t len = strlen(name);
 	char err[512];
 
-	if (len > 8 && !strcmp(name + len - 8, ".relearn")) {
+	const char *dot = strrchr(name, '.');
+	int mode = dot ? model_mode_from_name(dot + 1) : -1;
+
+	if (dot && (mode >= 0 || !strcmp(dot, ".relearn"))) {
 		char id[MODEL_ID_MAX] = "";
 		FILE *f = fopen(path, "r");
 
@@ -512,10 +515,12 @@ static void apply_request(struct modeler *m, const char *path, const char *name,
 		id[strcspn(id, "\n")] = '\0';
 		struct model *x = id[0] ? find_model(m, id, hash_id(id)) : NULL;
 
-		if (x)
+		if (!x)
+			fprintf(stderr, "vigil: warning: %s: no model %s\n", dot + 1, id);
+		else if (mode < 0 || mode == MODE_LEARNING)
 			relearn(m, x, now_ns);
 		else
-			fprintf(stderr, "vigil: warning: relearn: no model %s\n", id);
+			set_mode(m, x, mode, now_ns);
 	} else if (len > 7 && !strcmp(name + len - 7, ".import")) {
 		struct model_meta meta;
 		struct profile *p = model_file_load(path, &meta, m->o.max_entries, err, sizeof(err));
@@ -704,9 +709,14 @@ static int write_request(const char *dir, const char *suffix, const char *data, 
 	return 0;
 }
 
-int modeler_request_relearn(const char *dir, const char *model_id, char *err, size_t errlen)
+int modeler_request_mode(const char *dir, const char *model_id, int mode, char *err,
+			 size_t errlen)
 {
-	return write_request(dir, ".relearn", model_id, strlen(model_id), err, errlen);
+	char suffix[32];
+
+	snprintf(suffix, sizeof(suffix), ".%s", mode == MODE_LEARNING ? "relearn" :
+		 model_mode_name(mode));
+	return write_request(dir, suffix, model_id, strlen(model_id), err, errlen);
 }
 
 int modeler_request_import(const char *dir, const char *json, size_t len, char *err,

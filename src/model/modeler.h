@@ -87,9 +87,12 @@ struct modeler_counts {
 };
 void modeler_counts(const struct modeler *m, struct modeler_counts *c);
 
-/* Requests to a running agent (vigil model relearn/import): files under
- * DIR/requests that modeler_tick applies. */
-int modeler_request_relearn(const char *dir, const char *model_id, char *err, size_t errlen);
+/* Requests to a running agent (vigil model relearn|monitor|protect|import):
+ * files under DIR/requests that modeler_tick applies.  MODE_LEARNING means
+ * relearn from scratch; monitoring and protecting keep what was learned
+ * (protecting behaves as monitoring until enforcement exists). */
+int modeler_request_mode(const char *dir, const char *model_id, int mode, char *err,
+			 size_t errlen);
 int modeler_request_import(const char *dir, const char *json, size_t len, char *err,
 			   size_t errlen);
 
