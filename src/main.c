@@ -261,6 +261,7 @@ static int run_agent(const char *cmd, int argc, char **argv)
 		return 2;
 	}
 	opts.rules = with_rules ? rules.engine : NULL;
+	opts.models = strcmp(cmd, "trace") != 0;	/* trace shows events, nothing more */
 	if (!replay)
 		opts.record_path = file;
 	rc = replay ? agent_replay(&opts, file) : agent_run(&opts);

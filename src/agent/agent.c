@@ -741,7 +741,7 @@ static int models_start(struct agent *a, bool persist)
 		.mode_change = model_mode_changed, .ctx = a,
 	};
 
-	if (!cfg->model.enabled)
+	if (!cfg->model.enabled || !a->opts->models)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/models", cfg->state_dir);
 	o.dir = persist ? dir : NULL;

@@ -15,6 +15,7 @@ struct agent_options {
 	const char *proc_root;	/* "/proc" */
 	struct rule_engine *rules;	/* NULL: no threat rules */
 	const char *record_path;	/* also save the stream here (vigil record) */
+	bool models;			/* behaviour models (if model.enabled) */
 };
 
 /* Returns the process exit status. */

@@ -13,6 +13,7 @@
 #include "model/behaviour.h"
 
 #define MODEL_BUCKETS 4096
+#define EVICT_AFTER_NS (60ULL * 1000000000ULL)	/* unseen this long: saved and dropped from memory */
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_HOUR (3600ULL * NS_PER_SEC)
 
@@ -191,15 +192,52 @@ static void join_group(struct modeler *m, struct model *x, const char *group_id,
 	x->dirty = true;
 }
 
+static void load_one(void *ctx, const char *path);
+
+/* A model dropped from memory (or never loaded) comes back from its file. */
+static struct model *load_by_id(struct modeler *m, const char *id)
+{
+	char name[128], path[4300];
+
+	if (!m->dir[0])
+		return NULL;
+	model_file_name(id, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s", m->dir, name);
+	if (access(path, R_OK))
+		return NULL;
+	load_one(m, path);
+	return find_model(m, id, hash_id(id));
+}
+
+/* Container runtimes work in a container's cgroup and namespaces while they
+ * set it up (mounts under the overlay's merged directory, different for
+ * every container): infrastructure, not the workload's behaviour. */
+static bool runtime_process(const struct rule_input *in)
+{
+	static const char *const runtimes[] = {"runc", "crun", "conmon", "runsc", "youki"};
+	const char *exe = in->proc && in->proc->exe ? in->proc->exe : "";
+	const char *base = strrchr(exe, '/');
+
+	if (!strncmp(in->ev->task.comm, "runc:[", 6))
+		return true;
+	base = base ? base + 1 : exe;
+	for (size_t i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++)
+		if (!strcmp(base, runtimes[i]))
+			return true;
+	return !strncmp(base, "containerd-shim", 15);
+}
+
 static struct model *model_for(struct modeler *m, const struct rule_input *in, uint64_t now_ns)
 {
 	struct model_meta id;
 	struct model *x;
 	struct profile *p;
 
-	if (!model_identity(m, in, &id))
+	if (!model_identity(m, in, &id) || runtime_process(in))
 		return NULL;
 	x = find_model(m, id.id, hash_id(id.id));
+	if (!x)
+		x = load_by_id(m, id.id);
 	if (!x) {
 		if (!(p = profile_new(m->o.max_entries)))
 			return NULL;
@@ -554,6 +592,46 @@ static void apply_requests(struct modeler *m, uint64_t now_ns)
 	closedir(d);
 }
 
+static bool has_pending(const struct modeler *m, const struct model *x)
+{
+	for (const struct pending *p = m->pending; p; p = p->next)
+		if (p->model == x)
+			return true;
+	return false;
+}
+
+static void unlink_model(struct modeler *m, struct model *x)
+{
+	struct model **link = &m->buckets[x->hash % MODEL_BUCKETS];
+
+	while (*link && *link != x)
+		link = &(*link)->next;
+	if (*link)
+		*link = x->next;
+	for (link = &m->all; *link && *link != x; link = &(*link)->all_next)
+		;
+	if (*link)
+		*link = x->all_next;
+	profile_free(x->prof);
+	free(x);
+}
+
+/* Memory holds the models of workloads seen lately; the others live on
+ * disk (a stopped container's model stays answerable by the commands). */
+static void evict_idle(struct modeler *m, uint64_t now_ns)
+{
+	struct model *x = m->all, *next;
+
+	if (!m->dir[0])
+		return;
+	for (; x; x = next) {
+		next = x->all_next;
+		if (x->dirty || now_ns < x->meta.last_seen_ns + EVICT_AFTER_NS || has_pending(m, x))
+			continue;
+		unlink_model(m, x);
+	}
+}
+
 void modeler_tick(struct modeler *m, uint64_t now_ns)
 {
 	if (now_ns > m->last_now_ns)
@@ -563,6 +641,7 @@ void modeler_tick(struct modeler *m, uint64_t now_ns)
 	flush_pending(m, now_ns, false);
 	if (now_ns - m->last_save_ns >= m->o.save_interval_ns) {
 		save_all(m);
+		evict_idle(m, now_ns);
 		m->last_save_ns = now_ns;
 	}
 }

@@ -927,8 +927,12 @@ static int index_rule(struct rule_engine *e, size_t ri, const struct evkey_set *
 		if (!p || code < 0)
 			return -1;
 		e->index[k] = p;
+		const struct pnode *root = &e->code[code];
+		int32_t gate = root->kind == PROG_AND && root[1].kind == PROG_LEAF ?
+			(int32_t)root[1].leaf : root->kind == PROG_LEAF ? (int32_t)root->leaf : -1;
+
 		p[e->index_len[k]++] = (struct candidate){(uint32_t)ri, (uint32_t)code,
-							  cr->pub.enabled};
+							  cr->pub.enabled, gate};
 		any = true;
 	}
 	for (int w = 0; w < EVKEY_WORDS; w++)

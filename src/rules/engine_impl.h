@@ -66,6 +66,8 @@ struct candidate {
 	uint32_t rule;
 	uint32_t code;			/* offset of the program in engine->code */
 	bool active;			/* enabled and at or above the minimum priority */
+	int32_t gate;			/* leaf that must hold for the rule to match (the
+					 * first operand of its top-level and), -1 none */
 };
 
 /* Field slots: each distinct field reference once, with a per-event cache. */

@@ -309,7 +309,12 @@ size_t rule_engine_evaluate(struct rule_engine *e, const struct rule_input *in,
 	for (uint32_t i = 0; i < e->index_len[key]; i++) {
 		const struct candidate *c = &e->index[key][i];
 
-		if (!c->active || !pnode_eval(e, &e->code[c->code], in))
+		if (!c->active)
+			continue;
+		/* a gate already answered false for this event: many rules share one */
+		if (c->gate >= 0 && e->leaf_memo[c->gate] == e->gen << 1)
+			continue;
+		if (!pnode_eval(e, &e->code[c->code], in))
 			continue;
 		e->rules[c->rule].pub.matches++;
 		matches++;

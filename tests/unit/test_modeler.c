@@ -250,6 +250,15 @@ TEST(persisted_models_survive_restart_and_corruption)
 	open_file(&w, m, "/etc/app.conf", t);
 	modeler_tick(m, t + 3 * SEC);
 	CHECK_INT(s.anomalies, 0);
+	/* unseen for a minute: saved and dropped from memory, back when seen */
+	modeler_tick(m, t + 70 * SEC);
+	modeler_counts(m, &c);
+	CHECK_INT(c.models[MODE_MONITORING], 0);
+	open_file(&w, m, "/etc/app.conf", t + 71 * SEC);
+	modeler_counts(m, &c);
+	CHECK_INT(c.models[MODE_MONITORING], 1);
+	modeler_tick(m, t + 73 * SEC);
+	CHECK_INT(s.anomalies, 0);
 	modeler_free(m);
 	/* a torn file: reported, set aside, relearned; the agent goes on */
 	snprintf(cmd, sizeof(cmd), "for f in %s/*.json; do head -c 40 \"$f\" > \"$f.x\"; "
