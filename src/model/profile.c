@@ -42,6 +42,7 @@
  * Keys are byte strings cut at the first NUL; exact keys longer than
  * KEY_MAX are refused.
  */
+#include "util/hex.h"
 #include "profile.h"
 
 #include <arpa/inet.h>
@@ -1469,17 +1470,6 @@ static bool get_uint(const cJSON *v, double max, uint64_t *out)
 	return true;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A key: a string, or {"hex": "..."} for bytes that are not UTF-8. */
 static bool get_key(const cJSON *v, char *out, size_t *len)
 {
@@ -1502,7 +1492,7 @@ static bool get_key(const cJSON *v, char *out, size_t *len)
 	if (!n || n % 2 || n / 2 > GEN_KEY_MAX)
 		return false;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+		int hi = hex_digit_value(s[2 * i]), lo = hex_digit_value(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (!hi && !lo))	/* keys hold no NUL */
 			return false;

@@ -7,6 +7,7 @@
  * unit worth remembering, or nothing we know.  The layouts and the choices
  * made for ambiguous paths are listed in cgroup_path.h.
  */
+#include "util/hex.h"
 #include "workload/cgroup_path.h"
 
 #include <string.h>
@@ -122,17 +123,6 @@ static bool is_unit_name(struct name n)
 	return false;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The byte a systemd "\xHH" escape at n.s[at] stands for, or -1 when there
  * is none there (or it would be a NUL, which must not end the string). */
 static int escaped_byte(struct name n, size_t at)
@@ -141,8 +131,8 @@ static int escaped_byte(struct name n, size_t at)
 
 	if (n.len - at < 4 || n.s[at] != '\\' || n.s[at + 1] != 'x')
 		return -1;
-	high = hex_value(n.s[at + 2]);
-	low = hex_value(n.s[at + 3]);
+	high = hex_digit_value(n.s[at + 2]);
+	low = hex_digit_value(n.s[at + 3]);
 	if (high < 0 || low < 0 || (high == 0 && low == 0))
 		return -1;
 	return high * 16 + low;
