@@ -813,7 +813,21 @@ static bool keys_disjoint(const struct evkey_set *a, const struct evkey_set *b)
 /* A subtree that can be true only for event types vigil never traces is
  * false for every event vigil sees: make it so, dropping whatever fields
  * it needed (Falco's `outbound` needs fd.name_changed only for sendto). */
-static void prune_untraced(const struct rule_engine *e, struct cnode *n,
+/* Set a tree aside until the engine is freed (see graveyard). */
+static void bury(struct rule_engine *e, struct cnode *n)
+{
+	struct cnode **g;
+
+	if (!n)
+		return;
+	g = realloc(e->graveyard, (e->ngraves + 1) * sizeof(*g));
+	if (!g)
+		return;	/* out of memory: leaking it is safe, freeing it is not */
+	e->graveyard = g;
+	g[e->ngraves++] = n;
+}
+
+static void prune_untraced(struct rule_engine *e, struct cnode *n,
 			   const struct evkey_set *traced)
 {
 	struct evkey_set keys;
@@ -822,8 +836,8 @@ static void prune_untraced(const struct rule_engine *e, struct cnode *n,
 		return;
 	keys_of(e, n, false, &keys);
 	if (keys_disjoint(&keys, traced)) {
-		cnode_free(n->left);
-		cnode_free(n->right);
+		bury(e, n->left);
+		bury(e, n->right);
 		n->left = n->right = NULL;
 		n->kind = CN_FALSE;
 		return;
@@ -882,7 +896,7 @@ static int compile_rule(struct compile_ctx *c, const struct rules_rule *r, struc
 
 	if (why) {
 		cr->pub.unavailable = strdup(why);
-		cnode_free(cr->cond);
+		bury(c->e, cr->cond);
 		cr->cond = NULL;
 	}
 	return parse_output(c->e, cr, r->output ? r->output : "");
@@ -1137,6 +1151,9 @@ void rule_engine_free(struct rule_engine *e)
 		free(e->index[k]);
 	prog_free_all(e);
 	free(e->code);
+	for (size_t i = 0; i < e->ngraves; i++)
+		cnode_free(e->graveyard[i]);
+	free(e->graveyard);
 	free(e->leaf_memo);
 	free(e->leaves);
 	for (size_t i = 0; i < e->nwarnings; i++)

@@ -107,6 +107,9 @@ struct rule_engine {
 	enum rule_matching matching;
 	int min_priority;
 	struct prog *progs;
+	struct cnode **graveyard;	/* trees no rule uses, kept: their leaves may be
+					 * the shared representatives of leaves in use */
+	size_t ngraves;
 	struct pnode *code;		/* every candidate's program */
 	size_t ncode, code_cap;
 	size_t nleaves;			/* distinct tests, each evaluated once per event */
