@@ -10,6 +10,7 @@
 # ROUNDS times each, and prints the median events per second per core
 # (replay CPU time) of each, with the ratio to "no rules":
 #   rules: replay events/s/core: none X | vigil Y (ratio) | falco Z (ratio) [target 1000000]
+# Behaviour models are off in the replays: this measures the rules.
 # Root needed.  About a minute.
 #
 # Environment: RULES_ROUNDS=5, RULES_SECONDS=8 (length of the recorded mix),
@@ -85,7 +86,7 @@ for f in falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml; 
 done
 
 replay_rate() {	# prints events/s per core of one replay
-	"$VIGIL" replay "$TMP/mix.vrec" "$@" >/dev/null 2>"$TMP/replay.err"
+	"$VIGIL" replay "$TMP/mix.vrec" --set model.enabled=false "$@" >/dev/null 2>"$TMP/replay.err"
 	grep -Eo '[0-9]+ events/s per core' "$TMP/replay.err" | grep -Eo '^[0-9]+'
 }
 
@@ -105,6 +106,6 @@ for r in $(seq "$ROUNDS"); do
 done
 events=$(grep -Eo '^vigil replay: [0-9]+ events' "$TMP/replay.err" | grep -Eo '[0-9]+')
 none=$(median <"$TMP/none"); vig=$(median <"$TMP/vigil"); fal=$(median <"$TMP/falco")
-"$VIGIL" replay "$TMP/mix.vrec" "${falco_args[@]}" 2>&1 >/dev/null | grep -Eo '[0-9]+ alerts from [0-9]+ active rules' | sed 's/^/rules: falco replay: /' >&2
+"$VIGIL" replay "$TMP/mix.vrec" --set model.enabled=false "${falco_args[@]}" 2>&1 >/dev/null | grep -Eo '[0-9]+ alerts from [0-9]+ active rules' | sed 's/^/rules: falco replay: /' >&2
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "rules: replay of $events events, median of $ROUNDS, events/s/core: none $none | vigil rules $vig ($(ratio "$vig" "$none")) | falco upstream ${fal:-n/a} ($(ratio "${fal:-0}" "$none")) [target 1000000]"
