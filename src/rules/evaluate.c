@@ -65,17 +65,6 @@ static const char *terminated(struct rule_engine *e, const struct field_value *v
 	return p;
 }
 
-/* Path-prefix match: the path or one of its parent directories is listed. */
-static bool pmatch(const struct string_set *set, const char *s, size_t len)
-{
-	if (string_set_contains(set, s, len))
-		return true;
-	for (size_t i = len; i-- > 0;)
-		if (s[i] == '/' && string_set_contains(set, s, i ? i : 1))
-			return true;
-	return false;
-}
-
 static bool string_op(struct rule_engine *e, const struct cnode *n, struct field_value *v)
 {
 	char small[1024];
@@ -88,8 +77,8 @@ static bool string_op(struct rule_engine *e, const struct cnode *n, struct field
 		}
 		return string_set_contains_hashed(n->set, v->s, v->len, v->hash);
 	}
-	if (n->set)
-		return pmatch(n->set, v->s, v->len);
+	if (n->set)	/* pmatch */
+		return string_set_contains_path_prefix(n->set, v->s, v->len);
 	for (size_t i = 0; i < n->nvals; i++) {
 		const struct cvalue *c = &n->vals[i];
 		bool hit = false;

@@ -149,8 +149,9 @@ static int cost(const struct rule_engine *e, const struct prog *p)
 	switch (n->op) {
 	case OP_EQ: case OP_IN: case OP_INTERSECTS:
 		return e->slots[n->slot].ref.kind == FK_STRING ? 0 : 1;
-	case OP_STARTSWITH: case OP_BSTARTSWITH: case OP_ENDSWITH: case OP_PMATCH:
+	case OP_STARTSWITH: case OP_BSTARTSWITH: case OP_ENDSWITH:
 		return 0;
+	case OP_PMATCH:		/* a probe per directory level */
 	case OP_CONTAINS: case OP_ICONTAINS: case OP_BCONTAINS:
 		return 2;
 	case OP_GLOB: case OP_IGLOB: case OP_REGEX:

@@ -20,16 +20,28 @@ struct string_set {
 	bool fold;
 };
 
+#define FNV_BASIS 1469598103934665603ULL
+
+static uint64_t fnv_step(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * 1099511628211ULL;
+}
+
+static uint64_t fnv_finish(uint64_t h)
+{
+	return h ^ (h >> 29);
+}
+
 static uint64_t hash_bytes(const char *s, size_t len, bool fold)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	uint64_t h = FNV_BASIS;	/* FNV-1a */
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		h = (h ^ (fold ? (unsigned char)tolower(c) : c)) * 1099511628211ULL;
+		h = fnv_step(h, fold ? (unsigned char)tolower(c) : c);
 	}
-	return h ^ (h >> 29);
+	return fnv_finish(h);
 }
 
 static bool same(const struct entry *e, const char *s, size_t len, bool fold)
@@ -138,4 +150,28 @@ bool string_set_contains_hashed(const struct string_set *set, const char *s, siz
 	if (set->fold)
 		return string_set_contains(set, s, len);
 	return find_slot(set->slots, set->cap, s, len, hash, false)->s != NULL;
+}
+
+bool string_set_contains_path_prefix(const struct string_set *set, const char *s, size_t len)
+{
+	uint64_t h = FNV_BASIS;
+
+	if (set->fold) {	/* not a path set: the plain way */
+		for (size_t i = len; i-- > 0;)
+			if (s[i] == '/' && string_set_contains(set, s, i ? i : 1))
+				return true;
+		return string_set_contains(set, s, len);
+	}
+	/* the running hash of s[0..i) is the hash of each prefix in turn */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '/') {
+			size_t plen = i ? i : 1;
+			uint64_t ph = i ? fnv_finish(h) : fnv_finish(fnv_step(h, '/'));
+
+			if (find_slot(set->slots, set->cap, s, plen, ph, false)->s)
+				return true;
+		}
+		h = fnv_step(h, (unsigned char)s[i]);
+	}
+	return find_slot(set->slots, set->cap, s, len, fnv_finish(h), false)->s != NULL;
 }

@@ -22,6 +22,10 @@ size_t string_set_count(const struct string_set *set);
 /* The hash a case-sensitive set uses, so a caller testing one string
  * against many sets hashes it once. */
 uint64_t string_set_hash(const char *s, size_t len);
+
+/* Path-prefix match (rules' pmatch): is the path, or one of its parent
+ * directories ("/" included), a member?  One pass over the path. */
+bool string_set_contains_path_prefix(const struct string_set *set, const char *s, size_t len);
 bool string_set_contains_hashed(const struct string_set *set, const char *s, size_t len,
 				uint64_t hash);
 
