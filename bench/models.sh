@@ -105,5 +105,5 @@ for l in sys.stdin:
         if n <= 5: print("models: false positive:", d["output"][:200], file=sys.stderr)
 print(n)' "$PREFIX" >"$TMP/count"
 alerts=$(cat "$TMP/count")
-awk -v a="$alerts" -v w="$workloads" -v s="$MONITOR" 'BEGIN {
-	h = w * s / 3600; printf "models: %d anomaly alerts over %.2f workload-hours in monitoring: %.2f per workload-hour (target < 0.1)\n", a, h, a / h }'
+awk -v a="$alerts" -v w="$monitoring" -v s="$MONITOR" 'BEGIN {
+	h = w * s / 3600; if (h <= 0) h = 1e-9; printf "models: %d anomaly alerts over %.2f workload-hours in monitoring: %.2f per workload-hour (target < 0.1)\n", a, h, a / h }'
