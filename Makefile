@@ -14,7 +14,7 @@ SAN      ?=
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
             -I$(OUT) -Isrc -DVIGIL_VERSION='"$(VERSION)"'
-LDLIBS   := -lbpf -lelf -lz -lyaml -lcjson -lpthread -lm
+LDLIBS   := -lbpf -lelf -lz -lyaml -lcjson -lsqlite3 -lcurl -lpthread -lm
 
 ifeq ($(SAN),1)
 OUT      := build/san
@@ -81,7 +81,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/f
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(GEN_SRCS) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Itests/unit -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_SRCS) $(GEN_SRCS) -lyaml -lcjson -lm -o $@
+		$< $(FUZZ_SRCS) $(GEN_SRCS) -lyaml -lcjson -lsqlite3 -lcurl -lpthread -lm -o $@
 
 fuzz: $(FUZZ_BINS)
 	@bash tests/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
