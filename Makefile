@@ -34,6 +34,7 @@ LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(GEN_OBJS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 SKEL     := build/vigil.skel.h
+ENFORCE_SKEL := build/enforce.skel.h
 VIGIL    := $(if $(filter 1,$(SAN)),$(OUT)/vigil,vigil)
 
 .PHONY: all run test unit integration sanitize bench fuzz clean deps
@@ -43,12 +44,15 @@ build/vmlinux.h:
 	@mkdir -p build
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-build/vigil.bpf.o: $(BPF_SRCS) $(BPF_HDRS) build/vmlinux.h
+build/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) build/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibuild -Ibpf -Wall -Werror -c $< -o $@.tmp
 	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
 $(SKEL): build/vigil.bpf.o
 	$(BPFTOOL) gen skeleton $< name vigil_bpf > $@.tmp && mv $@.tmp $@
+
+$(ENFORCE_SKEL): build/enforce.bpf.o
+	$(BPFTOOL) gen skeleton $< name enforce_bpf > $@.tmp && mv $@.tmp $@
 
 $(OUT)/src/%.o: src/%.c $(wildcard src/*/*.h) $(wildcard bpf/*.h)
 	@mkdir -p $(dir $@)
@@ -64,6 +68,7 @@ $(OUT)/gen/%.o: build/gen/%.c
 
 # only the loader sees the skeleton
 $(OUT)/src/sensor/sensor.o: $(SKEL)
+$(OUT)/src/enforce/enforcer.o: $(ENFORCE_SKEL)
 
 $(VIGIL): $(OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -75,7 +80,7 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/test.h
 # Fuzz targets: libFuzzer over the parsers; `make fuzz` runs each for
 # FUZZ_SECONDS on its corpus (tests/fuzz/corpus/<name>).
 FUZZ_SECONDS ?= 20
-FUZZ_SRCS := $(filter-out src/sensor/sensor.c src/sensor/doctor.c src/agent/%,$(LIB_SRCS))
+FUZZ_SRCS := $(filter-out src/sensor/sensor.c src/sensor/doctor.c src/enforce/enforcer.c src/agent/%,$(LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(GEN_SRCS) $(wildcard src/*/*.h)
