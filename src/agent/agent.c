@@ -156,8 +156,12 @@ static struct proc_entry *track_process(struct agent *a, const struct event *ev)
 	return p;
 }
 
-static void write_text(struct agent *a, const char *text, size_t len)
+/* Every finished record leaves the agent here. */
+static void emit_record(struct agent *a, const struct out_record *rec)
 {
+	const char *text = rec->json;
+	size_t len = rec->len;
+
 	if (a->out && (fwrite(text, 1, len, a->out) != len || fputc('\n', a->out) == EOF)) {
 		a->write_errors++;
 		if (errno == EPIPE)
@@ -171,42 +175,55 @@ static void write_text(struct agent *a, const char *text, size_t len)
 
 /* body is an event object without its closing brace; the workload goes
  * last so that an event held for metadata is rendered only once. */
-static void write_with_workload(struct agent *a, const char *body, size_t len,
+static void write_with_workload(struct agent *a, const struct out_record *body,
 				const struct workload *wl, bool entered)
 {
+	struct out_record rec = *body;
+
 	json_reset(&a->line);
-	json_raw(&a->line, body, len);
+	json_raw(&a->line, body->json, body->len);
 	json_raw(&a->line, ",\"workload\":", 12);
 	json_reset_nesting(&a->line);
 	workload_json_write(&a->line, wl, entered);
 	json_raw(&a->line, "}", 1);
-	if (!a->line.failed)
-		write_text(a, a->line.buf, a->line.len);
+	if (a->line.failed)
+		return;
+	rec.json = a->line.buf;
+	rec.len = a->line.len;
+	emit_record(a, &rec);
 }
 
 static void emit_held(void *ctx, const struct held_event *e)
 {
-	write_with_workload(ctx, e->json, e->len, e->wl, e->entered);
+	struct out_record rec = {
+		.kind = e->kind, .priority = e->priority, .time_ns = e->time_ns,
+		.json = e->json, .len = e->len,
+	};
+
+	write_with_workload(ctx, &rec, e->wl, e->entered);
 }
 
-/* Write now, or hold until the container's metadata is known. */
-static void deliver(struct agent *a, struct workload *wl, bool entered, uint64_t now_ns)
+/* Write a->json now, or hold it until the container's metadata is known. */
+static void deliver(struct agent *a, struct workload *wl, bool entered, uint64_t now_ns,
+		    enum out_kind kind, int priority, uint64_t time_ns)
 {
-	const char *body = a->json.buf;
-	size_t len = a->json.len;
+	struct out_record rec = {
+		.kind = kind, .priority = priority, .time_ns = time_ns,
+		.json = a->json.buf, .len = a->json.len,
+	};
 
-	if (a->json.failed || len < 2)
+	if (a->json.failed || rec.len < 2)
 		return;
 	if (!wl) {
-		write_text(a, body, len);
+		emit_record(a, &rec);
 		return;
 	}
-	len--;	/* drop the closing brace: the workload follows */
+	rec.len--;	/* drop the closing brace: the workload follows */
 	if (wl->meta_state == META_PENDING &&
-	    hold_queue_push(&a->held, wl, entered, body, len,
+	    hold_queue_push(&a->held, wl, entered, &rec,
 			    now_ns + a->opts->cfg->workload.metadata_wait_ns) == 0)
 		return;
-	write_with_workload(a, body, len, wl, entered);
+	write_with_workload(a, &rec, wl, entered);
 }
 
 /* container_start / container_stop, from the kernel's cgroup records. */
@@ -225,7 +242,7 @@ static void lifecycle_event(struct agent *a, enum event_type type, struct worklo
 	json_kv_uint(&a->json, "cgroup_id", a->ev.cgroup.id);
 	json_object_end(&a->json);
 	a->type_counts[type]++;
-	deliver(a, wl, false, a->ev.boot_ns);
+	deliver(a, wl, false, a->ev.boot_ns, OUT_EVENT, OUT_PRIORITY_NONE, a->ev.real_ns);
 }
 
 static bool on_cgroup_record(struct agent *a)
@@ -275,7 +292,8 @@ static void on_rule_match(void *ctx, size_t rule_index, const struct rule_input 
 	a->alert_ctx->user = user_name_lookup(a->users, a->ev.task.uid);	/* only now: it reads the clock */
 	json_reset(&a->json);
 	alert_json_write(&a->json, a->opts->rules, rule_index, in, a->alert_ctx, false);
-	deliver(a, a->alert_wl, a->alert_entered, a->ev.boot_ns);
+	deliver(a, a->alert_wl, a->alert_entered, a->ev.boot_ns, OUT_ALERT,
+		rule_engine_rule(a->opts->rules, rule_index)->priority, a->ev.real_ns);
 }
 
 static void evaluate_rules(struct agent *a, struct event_context *ectx, struct workload *wl,
@@ -327,7 +345,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 		ectx.user = user_name_lookup(a->users, a->ev.task.uid);
 		json_reset(&a->json);
 		event_json_write(&a->json, &a->ev, &ectx);
-		deliver(a, wl, entered, a->ev.boot_ns);
+		deliver(a, wl, entered, a->ev.boot_ns, OUT_EVENT, OUT_PRIORITY_NONE, a->ev.real_ns);
 	}
 	if (a->opts->rules)
 		evaluate_rules(a, &ectx, wl, entered);
@@ -597,6 +615,12 @@ static void anomaly_discard(void *ctx, void *captured)
 	free(c);
 }
 
+static int anomaly_priority_value(int score)
+{
+	return score >= 70 ? PRIORITY_WARNING : score >= 40 ? PRIORITY_NOTICE
+							  : PRIORITY_INFORMATIONAL;
+}
+
 static const char *anomaly_priority(int score)
 {
 	return score >= 70 ? "Warning" : score >= 40 ? "Notice" : "Informational";
@@ -695,7 +719,8 @@ static void anomaly_emit(void *ctx, const struct model_anomaly *an)
 	json_raw(&a->json, c->proc_json, strlen(c->proc_json));
 	json_object_end(&a->json);
 	free(output);
-	deliver(a, c->wl, c->entered, c->boot_ns);
+	deliver(a, c->wl, c->entered, c->boot_ns, OUT_ALERT, anomaly_priority_value(an->score),
+		an->time_ns);
 	anomaly_discard(a, c);
 }
 
@@ -720,7 +745,8 @@ static void model_mode_changed(void *ctx, const struct model_meta *m, int previo
 	json_kv_string(&a->json, "previous", model_mode_name(previous));
 	json_object_end(&a->json);
 	json_object_end(&a->json);
-	deliver(a, (struct workload *)wl, false, a->ev.boot_ns);
+	deliver(a, (struct workload *)wl, false, a->ev.boot_ns, OUT_MODEL, OUT_PRIORITY_NONE,
+		a->ev.real_ns ? a->ev.real_ns : clock_ns(CLOCK_REALTIME));
 }
 
 static int models_start(struct agent *a, bool persist)

@@ -13,8 +13,9 @@ void hold_queue_init(struct hold_queue *q, size_t max)
 }
 
 int hold_queue_push(struct hold_queue *q, struct workload *wl, bool entered,
-		    const char *json, size_t len, uint64_t deadline_ns)
+		    const struct out_record *rec, uint64_t deadline_ns)
 {
+	size_t len = rec->len;
 	struct held_event *e;
 
 	if (q->count >= q->max)
@@ -25,9 +26,12 @@ int hold_queue_push(struct hold_queue *q, struct workload *wl, bool entered,
 	e->wl = wl;
 	e->entered = entered;
 	e->deadline_ns = deadline_ns;
+	e->kind = rec->kind;
+	e->priority = rec->priority;
+	e->time_ns = rec->time_ns;
 	e->len = len;
 	e->next = NULL;
-	memcpy(e->json, json, len);
+	memcpy(e->json, rec->json, len);
 	*q->tail = e;
 	q->tail = &e->next;
 	q->count++;

@@ -11,12 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "output/out_record.h"
 #include "workload/workload.h"
 
 struct held_event {
 	struct workload *wl;
 	bool entered;
 	uint64_t deadline_ns;
+	enum out_kind kind;
+	int priority;
+	uint64_t time_ns;
 	size_t len;
 	struct held_event *next;
 	char json[];		/* the event object without its closing brace */
@@ -28,9 +32,9 @@ struct hold_queue {
 };
 
 void hold_queue_init(struct hold_queue *q, size_t max);
-/* Keep a copy of json (len bytes, no closing brace). -1 when full. */
+/* Keep a copy of rec (its json without the closing brace). -1 when full. */
 int hold_queue_push(struct hold_queue *q, struct workload *wl, bool entered,
-		    const char *json, size_t len, uint64_t deadline_ns);
+		    const struct out_record *rec, uint64_t deadline_ns);
 /* Hand every event that may go now (metadata settled, or deadline
  * passed, or force) to emit(), in arrival order; returns how many. */
 size_t hold_queue_release(struct hold_queue *q, uint64_t now_ns, bool force,
