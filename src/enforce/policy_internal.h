@@ -16,6 +16,10 @@ void policy_free(struct policy *p);
 /* Is name fit to be a policy name? */
 bool policy_name_valid(const char *name);
 
+/* No "//", "/./", "/../" and no trailing '/' (but "/"): as the kernel
+ * reports paths. */
+bool policy_path_normalised(const char *path);
+
 /* Does path (a real, absolute path) fall under pattern? */
 bool policy_path_matches(const struct policy_path *pattern, const char *path);
 

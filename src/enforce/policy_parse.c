@@ -257,11 +257,12 @@ static int each_member(struct pctx *c, yaml_node_t *n, const char *where,
 			if (!strcmp(name, table->names[i]))
 				key = (int)i;
 		if (key < 0)
-			return fail(c, k, "%s: unknown key '%s'%s", where,
+			return fail(c, k, "%s%sunknown key '%s'%s", where, where[0] ? ": " : "",
 				    policy_shown(name, shown, sizeof(shown)),
 				    suggest(name, table->names, table->count, hint, sizeof(hint)));
 		if (given & (1u << key))
-			return fail(c, k, "%s: key '%s' given twice", where, name);
+			return fail(c, k, "%s%skey '%s' given twice", where, where[0] ? ": " : "",
+				    name);
 		given |= 1u << key;
 		snprintf(at, sizeof(at), "%s%s%s", where, where[0] ? "." : "", name);
 		if (fn(c, key, k, v, at, arg) < 0)
@@ -301,7 +302,7 @@ static bool has_glob(const char *s)
 }
 
 /* "//", "/./" and "/../" never occur in the paths the kernel reports. */
-static bool normalised(const char *s)
+bool policy_path_normalised(const char *s)
 {
 	if (s[0] && s[1] && s[strlen(s) - 1] == '/')
 		return false;
@@ -345,7 +346,7 @@ static int parse_path_item(struct pctx *c, yaml_node_t *n, const char *where, vo
 	} else {
 		pp->type = has_glob(s) ? POLICY_PATH_GLOB : POLICY_PATH_EXACT;
 	}
-	if (!normalised(pp->text))
+	if (!policy_path_normalised(pp->text))
 		return fail(c, n, "%s: '%s' has an empty, '.' or '..' component (the kernel "
 			    "reports normalised paths)", where, policy_shown(s, shown, sizeof(shown)));
 	return 0;
