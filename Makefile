@@ -77,6 +77,11 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# Benchmark programs linked like the unit tests (bench/*.c).
+$(OUT)/bench/%: bench/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
 # Fuzz targets: libFuzzer over the parsers; `make fuzz` runs each for
 # FUZZ_SECONDS on its corpus (tests/fuzz/corpus/<name>).
 FUZZ_SECONDS ?= 20
@@ -121,6 +126,8 @@ bench: deps
 	@bash bench/attribution.sh
 	@bash bench/rules.sh
 	@bash bench/models.sh
+	$(MAKE) $(OUT)/bench/enforce_latency
+	@$(OUT)/bench/enforce_latency 300
 
 clean:
 	rm -rf build vigil

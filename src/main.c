@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
+#include "agent/control_cmd.h"
+#include "enforce/policy.h"
 #include "agent/models_cmd.h"
 #include "agent/workloads_cmd.h"
 #include "rules/ruleset.h"
@@ -41,11 +43,12 @@ struct agent_args {
 	const char *output_file;
 	bool quiet_stdout;
 	const char *rules;
+	const char *policies;
 	const char *learning_min, *learning_quiet;
 };
 
 enum { OPT_STATE_DIR = 256, OPT_EVENTS, OPT_CONFIG, OPT_OUTPUT, OPT_SET, OPT_JSON, OPT_RULES,
-       OPT_VERBOSE, OPT_LEARNING_MIN, OPT_LEARNING_QUIET };
+       OPT_VERBOSE, OPT_LEARNING_MIN, OPT_LEARNING_QUIET, OPT_POLICY, OPT_PIN_DIR };
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -90,13 +93,14 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
 		{"set", required_argument, NULL, OPT_SET},
 		{"rules", required_argument, NULL, OPT_RULES},
+		{"policy", required_argument, NULL, OPT_POLICY},
 		{"learning-min", required_argument, NULL, OPT_LEARNING_MIN},
 		{"learning-quiet", required_argument, NULL, OPT_LEARNING_QUIET},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *sets[32];
-	char rules[4096] = "";
+	char rules[4096] = "", policies[4096] = "";
 	int nsets = 0, opt;
 	struct agent_args a = {0};
 	char err[512];
@@ -121,6 +125,14 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 				strcat(rules, ",");
 			strcat(rules, optarg);
 			break;
+		case OPT_POLICY:
+			if (strchr(optarg, ',') ||
+			    strlen(policies) + strlen(optarg) + 2 > sizeof(policies))
+				return usage_error(cmd, "--policy: bad or too many files ('%s')", optarg);
+			if (policies[0])
+				strcat(policies, ",");
+			strcat(policies, optarg);
+			break;
 		case OPT_LEARNING_MIN: a.learning_min = optarg; break;
 		case OPT_LEARNING_QUIET: a.learning_quiet = optarg; break;
 		case 'h': print_help(cmd); return 1;
@@ -131,6 +143,8 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (rules[0])
 		a.rules = rules;
+	if (policies[0])
+		a.policies = policies;
 	if (a.config_path && config_load_file(cfg, a.config_path, err, sizeof(err))) {
 		fprintf(stderr, "vigil %s: %s\n", cmd, err);
 		return 2;
@@ -140,6 +154,7 @@ static int parse_agent_args(const char *cmd, int argc, char **argv,
 		{"state_dir", a.state_dir},
 		{"output.file", a.output_file},
 		{"rules.files", a.rules},
+		{"enforce.policies", a.policies},
 		{"model.learning_min", a.learning_min},
 		{"model.learning_quiet", a.learning_quiet},
 	};
@@ -262,6 +277,7 @@ static int run_agent(const char *cmd, int argc, char **argv)
 	}
 	opts.rules = with_rules ? rules.engine : NULL;
 	opts.models = strcmp(cmd, "trace") != 0;	/* trace shows events, nothing more */
+	opts.enforce = !strcmp(cmd, "run") || !strcmp(cmd, "record");
 	if (!replay)
 		opts.record_path = file;
 	rc = replay ? agent_replay(&opts, file) : agent_run(&opts);
@@ -451,6 +467,81 @@ static int cmd_model(int argc, char **argv)
 	return model_command(state_dir, argv[optind], argv[optind + 1], stdout, stderr);
 }
 
+/* Commands with a verb, an optional argument and --state-dir. */
+static int parse_verb_args(const char *cmd, int argc, char **argv, const char **state_dir,
+			   int *first, const char **pin_dir)
+{
+	static const struct option longopts[] = {
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+		{"pin-dir", required_argument, NULL, OPT_PIN_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int opt;
+
+	*state_dir = "/var/lib/vigil";
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_STATE_DIR: *state_dir = optarg; break;
+		case OPT_PIN_DIR:
+			if (!pin_dir)
+				return usage_error(cmd, "unknown option%s", " --pin-dir");
+			*pin_dir = optarg;
+			break;
+		case 'h': return print_help(cmd);
+		default: return usage_error(cmd, "unknown option%s", "");
+		}
+	}
+	*first = optind;
+	return -1;
+}
+
+/* vigil policy check FILE... | vigil policy from-model ID */
+static int cmd_policy(int argc, char **argv)
+{
+	const char *state_dir;
+	int first, rc;
+
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return policy_check_main(argc - 1, argv + 1);
+	rc = parse_verb_args("policy", argc, argv, &state_dir, &first, NULL);
+	if (rc >= 0)
+		return rc;
+	if (argc - first == 2 && !strcmp(argv[first], "from-model"))
+		return model_command(state_dir, "policy", argv[first + 1], stdout, stderr);
+	return usage_error("policy", "want 'check [--root DIR] FILE...' or 'from-model ID'%s", "");
+}
+
+static int cmd_reload(int argc, char **argv)
+{
+	const char *state_dir;
+	int first, rc = parse_verb_args("reload", argc, argv, &state_dir, &first, NULL);
+
+	if (rc >= 0)
+		return rc;
+	if (first != argc)
+		return usage_error("reload", "unexpected argument '%s'", argv[first]);
+	return control_reload(state_dir, stdout, stderr);
+}
+
+static int cmd_enforce(int argc, char **argv)
+{
+	const char *state_dir, *pin_dir = NULL;
+	int first, rc = parse_verb_args("enforce", argc, argv, &state_dir, &first, &pin_dir);
+	struct vigil_config cfg;
+
+	if (rc >= 0)
+		return rc;
+	if (argc - first != 1 || strcmp(argv[first], "clear"))
+		return usage_error("enforce", "want 'clear'%s", "");
+	config_defaults(&cfg);
+	rc = control_enforce_clear(state_dir, pin_dir ? pin_dir : cfg.enforce.pin_dir, stdout,
+				   stderr);
+	config_free(&cfg);
+	return rc;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -462,7 +553,7 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	{"run", cmd_run, "Start the agent: sensor, enrichment, threat rules, outputs.\n"
 	 "Events and alerts are written as JSON lines.",
-	 "run [--config FILE] [--events LIST] [--rules FILE]... [--state-dir DIR]"},
+	 "run [--config FILE] [--events LIST] [--rules FILE]... [--policy FILE]... [--state-dir DIR]"},
 	{"trace", cmd_trace, "Print enriched events as JSON lines until interrupted.",
 	 "trace [--events LIST] [--config FILE]"},
 	{"record", cmd_record, "Run like 'run' and save the stream to FILE for replay.\n"
@@ -492,6 +583,17 @@ static const struct command commands[] = {
 	 "show prints the profile as YAML for review; ID is a model id, a name\n"
 	 "or a prefix of the container id; a running agent applies relearn/import.",
 	 "model show|relearn|monitor|protect|export ID | model import FILE [--state-dir DIR]"},
+	{"policy", cmd_policy, "Validate policy files, or make one from a learned model.\n"
+	 "check prints errors and warnings as file:line:col (exit 1 on errors);\n"
+	 "--root DIR checks globs against the files under DIR. from-model prints\n"
+	 "a policy (YAML) allowing what the model learned and blocking new executables.",
+	 "policy check [--root DIR] FILE... | policy from-model ID [--state-dir DIR]"},
+	{"reload", cmd_reload, "Make the running agent reload its policies (SIGHUP).\n"
+	 "An invalid file is refused there and the policies in force stay.",
+	 "reload [--state-dir DIR]"},
+	{"enforce", cmd_enforce, "Remove the enforcement a fail-closed agent left in the kernel.\n"
+	 "Refused while the agent runs.",
+	 "enforce clear [--pin-dir DIR] [--state-dir DIR]"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 

@@ -16,12 +16,15 @@
 #include <unistd.h>
 
 #include "agent/hold_queue.h"
+#include "enforce/enforcement.h"
+#include "output/block_json.h"
 #include "output/alert_json.h"
 #include "output/event_json.h"
 #include "model/modeler.h"
 #include "proc/proc_table.h"
 #include "record/record_codec.h"
 #include "record/record_file.h"
+#include "rules/ruleset.h"
 #include "proc/user_names.h"
 #include "sensor/decode.h"
 #include "sensor/event_names.h"
@@ -37,12 +40,18 @@
 /* Events the process table needs whatever the user asked to see. */
 #define LIFECYCLE_MASK ((1ULL << EVENT_EXEC) | (1ULL << EVENT_FORK) | (1ULL << EVENT_EXIT))
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_stop_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void on_reload_signal(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
 }
 
 struct agent {
@@ -65,6 +74,9 @@ struct agent {
 	struct record_writer *rec;		/* vigil record */
 	struct string_set *recorded;		/* containers whose metadata is in rec */
 	struct modeler *models;			/* NULL: behaviour models off */
+	struct enforcement *enforce;		/* NULL: no enforcement */
+	struct string_set *protect_checked;	/* containers whose model mode was looked at */
+	char pid_path[4200];			/* STATE_DIR/vigil.pid, "" when none */
 	struct workload *alert_wl;		/* context of the rule matches being written */
 	bool alert_entered;
 	struct event_context *alert_ctx;
@@ -449,14 +461,142 @@ static void release_held_at(struct agent *a, uint64_t now_ns, bool force)
 {
 	if (!a->workloads)
 		return;
-	if (workload_registry_poll(a->workloads) && a->rec)
-		record_new_metadata(a);
+	if (workload_registry_poll(a->workloads)) {
+		if (a->rec)
+			record_new_metadata(a);
+		if (a->enforce)
+			enforcement_reconcile(a->enforce, a->workloads);
+	}
 	hold_queue_release(&a->held, now_ns, force, emit_held, a);
 }
 
 static void release_held(struct agent *a, bool force)
 {
 	release_held_at(a, clock_ns(CLOCK_BOOTTIME), force);
+}
+
+/* ---- enforcement: policies in the kernel, what they blocked ---------- */
+
+static void on_enforcement_report(void *ctx, const struct enforcement_report *r)
+{
+	struct agent *a = ctx;
+	struct workload *wl = a->workloads ?
+		(struct workload *)workload_of_cgroup(a->workloads, r->cgroup_id) : NULL;
+	struct proc_entry *p = proc_table_lookup(a->procs, r->pid);
+	uint64_t real_ns = r->boot_ns + a->real_offset_ns;
+
+	a->alerts++;
+	json_reset(&a->json);
+	block_json_write(&a->json, r, p, a->host, real_ns);
+	deliver(a, wl, p && p->entered, clock_ns(CLOCK_BOOTTIME), OUT_ALERT,
+		r->action[0] == 'b' ? PRIORITY_WARNING : PRIORITY_NOTICE, real_ns);
+}
+
+static int load_policies(struct agent *a)
+{
+	const char *paths[64];
+	char *list = strdup(a->opts->cfg->enforce.policies), err[4096];
+	size_t n;
+	int rc;
+
+	if (!list)
+		return -1;
+	n = rules_split_paths(list, paths, 64);
+	rc = enforcement_load(a->enforce, paths, n, a->workloads, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "vigil: policies refused, the ones in force stay:\n%s\n", err);
+	else
+		fprintf(stderr, "vigil: %zu policies loaded\n", enforcement_policy_count(a->enforce));
+	free(list);
+	if (rc == 0 && a->workloads)
+		enforcement_reconcile(a->enforce, a->workloads);
+	return rc;
+}
+
+static int enforcement_start(struct agent *a)
+{
+	const struct vigil_config *cfg = a->opts->cfg;
+	struct enforcement_options o = {
+		.cgroup_root = "/sys/fs/cgroup/unified", .pin_dir = cfg->enforce.pin_dir,
+		.fail_closed = cfg->enforce.fail_mode == 0, .dry_run = cfg->enforce.dry_run,
+		.files = cfg->enforce.files,
+	};
+	char err[512];
+
+	if (!a->opts->enforce || !cfg->enforce.enabled)
+		return 0;
+	if (access(o.cgroup_root, F_OK))
+		o.cgroup_root = "/sys/fs/cgroup";	/* a pure v2 machine */
+	a->enforce = enforcement_open(&o, err, sizeof(err));
+	if (!a->enforce) {
+		fprintf(stderr, "vigil: enforcement: %s\n", err);
+		return cfg->enforce.policies[0] ? -1 : 0;	/* policies asked for: cannot run */
+	}
+	a->protect_checked = string_set_new(false);
+	return load_policies(a);
+}
+
+/* A model in protecting mode becomes its container's policy. */
+static void protect_with_model(struct agent *a, const struct workload *wl, int mode,
+			       const struct profile *prof)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "model-%.12s", wl->id);
+	if (enforcement_protect_with_profile(a->enforce, wl, mode == MODE_PROTECTING ? prof : NULL,
+					     name) == 0 && mode == MODE_PROTECTING)
+		fprintf(stderr, "vigil: container %s protected by its model (policy %s)\n",
+			wl->meta_state == META_READY ? wl->meta.name : wl->id, name);
+}
+
+/* Models persisted in protecting mode, for containers seen for the first time. */
+static void check_protecting_models(struct agent *a)
+{
+	char id[128];
+	int mode;
+
+	if (!a->enforce || !a->models || !a->workloads)
+		return;
+	for (struct workload *wl = workload_registry_first(a->workloads); wl; wl = wl->next) {
+		const struct profile *prof;
+
+		if (wl->kind != WORKLOAD_CONTAINER || wl->stopped ||
+		    string_set_contains(a->protect_checked, wl->id, strlen(wl->id)))
+			continue;
+		string_set_add(a->protect_checked, wl->id, strlen(wl->id));
+		snprintf(id, sizeof(id), "container:%s", wl->id);
+		prof = modeler_profile(a->models, id, &mode);
+		if (prof && mode == MODE_PROTECTING)
+			protect_with_model(a, wl, mode, prof);
+	}
+}
+
+static void enforcement_tick(struct agent *a)
+{
+	if (!a->enforce)
+		return;
+	if (reload_requested) {
+		reload_requested = 0;
+		fprintf(stderr, "vigil: reloading policies\n");
+		load_policies(a);
+	}
+	check_protecting_models(a);
+	if (a->workloads)
+		enforcement_reconcile(a->enforce, a->workloads);
+}
+
+static void write_pid_file(struct agent *a)
+{
+	FILE *f;
+
+	snprintf(a->pid_path, sizeof(a->pid_path), "%s/vigil.pid", a->opts->cfg->state_dir);
+	f = fopen(a->pid_path, "w");
+	if (!f) {
+		a->pid_path[0] = 0;
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
 }
 
 static void every_second(struct agent *a, struct sensor *s)
@@ -474,6 +614,7 @@ static void every_second(struct agent *a, struct sensor *s)
 	}
 	if (a->models)
 		modeler_tick(a->models, clock_ns(CLOCK_REALTIME));
+	enforcement_tick(a);
 	report_new_drops(a, s);
 	if (a->out)
 		fflush(a->out);
@@ -489,6 +630,9 @@ static int install_signals(void)
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -1;
+	sa.sa_handler = on_reload_signal;
+	if (sigaction(SIGHUP, &sa, NULL))
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -745,6 +889,14 @@ static void model_mode_changed(void *ctx, const struct model_meta *m, int previo
 	json_kv_string(&a->json, "previous", model_mode_name(previous));
 	json_object_end(&a->json);
 	json_object_end(&a->json);
+	if (a->enforce && wl && wl->kind == WORKLOAD_CONTAINER &&
+	    (m->mode == MODE_PROTECTING || previous == MODE_PROTECTING)) {
+		int mode;
+		const struct profile *prof = modeler_profile(a->models, m->id, &mode);
+
+		protect_with_model(a, wl, m->mode, prof);
+		enforcement_reconcile(a->enforce, a->workloads);
+	}
 	deliver(a, (struct workload *)wl, false, a->ev.boot_ns, OUT_MODEL, OUT_PRIORITY_NONE,
 		a->ev.real_ns ? a->ev.real_ns : clock_ns(CLOCK_REALTIME));
 }
@@ -835,6 +987,10 @@ static void record_end(struct agent *a)
 static void agent_teardown(struct agent *a)
 {
 	models_stop(a);
+	enforcement_close(a->enforce);
+	string_set_free(a->protect_checked);
+	if (a->pid_path[0])
+		unlink(a->pid_path);
 	record_end(a);
 	string_set_free(a->recorded);
 	if (a->out)
@@ -879,6 +1035,9 @@ int agent_run(const struct agent_options *opts)
 		fprintf(stderr, "vigil: %s\n", err);
 		goto out;
 	}
+	if (enforcement_start(&a))
+		goto out;
+	write_pid_file(&a);
 	fprintf(stderr, "vigil: sensor ready (%d processes known)\n",
 		(int)proc_table_size(a.procs));
 	next_tick = clock_ns(CLOCK_MONOTONIC) + NS_PER_SEC;
@@ -889,15 +1048,19 @@ int agent_run(const struct agent_options *opts)
 			fprintf(stderr, "vigil: reading the ring buffer: %s\n", strerror(-n));
 			goto out;
 		}
+		if (a.enforce)
+			enforcement_poll(a.enforce, on_enforcement_report, &a);
 		release_held(&a, false);
 		if (a.out)
 			fflush(a.out);
-		if (clock_ns(CLOCK_MONOTONIC) >= next_tick) {
+		if (clock_ns(CLOCK_MONOTONIC) >= next_tick || reload_requested) {
 			every_second(&a, s);
 			next_tick += NS_PER_SEC;
 		}
 	}
 	sensor_poll(s, 0);	/* what is already in the ring */
+	if (a.enforce)
+		enforcement_poll(a.enforce, on_enforcement_report, &a);
 	models_stop(&a);
 	release_held(&a, true);	/* nothing held is lost at exit */
 	report_new_drops(&a, s);

@@ -16,6 +16,7 @@ struct agent_options {
 	struct rule_engine *rules;	/* NULL: no threat rules */
 	const char *record_path;	/* also save the stream here (vigil record) */
 	bool models;			/* behaviour models (if model.enabled) */
+	bool enforce;			/* policies and enforcement (if enforce.enabled) */
 };
 
 /* Returns the process exit status. */

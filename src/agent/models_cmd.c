@@ -1,6 +1,7 @@
 /* models_cmd.c - the model commands. */
 #include "models_cmd.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "enforce/policy.h"
 #include "model/model_file.h"
 #include "model/modeler.h"
 #include "util/time_format.h"
@@ -316,6 +318,42 @@ static int import_model(const char *dir, const char *file, FILE *out, FILE *err)
 	return 0;
 }
 
+/* The learned profile as a policy: allow what it did, block new executables. */
+static int policy_of_model(const char *path, FILE *out, FILE *err)
+{
+	struct model_meta m;
+	struct policy_subject subject = {0};
+	struct profile *p = load_or_report(path, &m, err);
+	char name[160], *yaml;
+	size_t j = 0;
+
+	if (!p)
+		return 1;
+	j = snprintf(name, sizeof(name), "from-model-");
+	for (const char *c = m.name; *c && j < sizeof(name) - 1; c++)	/* a valid policy name */
+		name[j++] = (isalnum((unsigned char)*c) || strchr("._-", *c)) ? *c : '-';
+	name[j] = 0;
+	if (!strncmp(m.id, "container:", 10)) {
+		subject.kind = POLICY_WORKLOAD_CONTAINER;
+		subject.container_name = m.name;
+	} else {
+		subject.kind = POLICY_WORKLOAD_HOST;
+		if (!strncmp(m.id, "unit:", 5))
+			subject.host_unit = m.name;
+		else
+			subject.host_exe = m.name;
+	}
+	yaml = policy_from_profile(p, name, &subject);
+	profile_free(p);
+	if (!yaml) {
+		fprintf(err, "vigil policy from-model: cannot make a policy of %s\n", m.id);
+		return 1;
+	}
+	fputs(yaml, out);
+	free(yaml);
+	return 0;
+}
+
 int model_command(const char *state_dir, const char *verb, const char *arg, FILE *out,
 		  FILE *err)
 {
@@ -342,6 +380,8 @@ int model_command(const char *state_dir, const char *verb, const char *arg, FILE
 		return set_mode_now(dir, path, MODE_PROTECTING, out, err);
 	if (!strcmp(verb, "export"))
 		return export_model(path, out, err);
+	if (!strcmp(verb, "policy"))
+		return policy_of_model(path, out, err);
 	fprintf(err, "vigil model: unknown action '%s' (show, relearn, monitor, protect, export, import)\n", verb);
 	return 2;
 }

@@ -227,6 +227,18 @@ static bool runtime_process(const struct rule_input *in)
 	return !strncmp(base, "containerd-shim", 15);
 }
 
+const struct profile *modeler_profile(struct modeler *m, const char *model_id, int *mode)
+{
+	struct model *x = find_model(m, model_id, hash_id(model_id));
+
+	if (!x)
+		x = load_by_id(m, model_id);
+	if (!x)
+		return NULL;
+	*mode = x->meta.mode;
+	return x->prof;
+}
+
 static struct model *model_for(struct modeler *m, const struct rule_input *in, uint64_t now_ns)
 {
 	struct model_meta id;

@@ -81,6 +81,10 @@ void modeler_observe(struct modeler *m, const struct rule_input *in, uint64_t no
  * relearn/import requests. */
 void modeler_tick(struct modeler *m, uint64_t now_ns);
 
+/* The model with this id ("container:<id>", ...), loaded from its file if
+ * it was evicted; NULL when there is none.  *mode gets its mode. */
+const struct profile *modeler_profile(struct modeler *m, const char *model_id, int *mode);
+
 struct modeler_counts {
 	size_t models[3];		/* per mode */
 	uint64_t anomalies, novelties, learned_silently;

@@ -43,6 +43,7 @@ struct config_key {
 static const char *const log_level_names[] = { "debug", "info", "warn", "error", NULL };
 
 static const char *const matching_names[] = { "all", "first", NULL };
+static const char *const fail_mode_names[] = { "closed", "open", NULL };
 /* Falco's priorities, most severe first (enum rules_priority order). */
 static const char *const priority_names[] = {
 	"emergency", "alert", "critical", "error", "warning", "notice", "informational",
@@ -140,6 +141,25 @@ static const struct config_key config_keys[] = {
 	      "Rules less severe than this are not evaluated (emergency, alert,\n"
 	      "critical, error, warning, notice, informational, debug)."),
 	  .choices = priority_names },
+	{ KEY("enforce.enabled", CONFIG_BOOL, enforce.enabled, "true",
+	      "Load the kernel enforcement programs (exec, connect, isolation) and the\n"
+	      "fanotify file guard, so that policies and response actions can act.") },
+	{ KEY("enforce.policies", CONFIG_STRING, enforce.policies, "",
+	      "Policy files (YAML, see policies/), comma-separated; \"\" for none\n"
+	      "(also vigil run --policy FILE).  Reloaded on SIGHUP and `vigil reload`;\n"
+	      "a file with an error is refused and the policies in force stay.") },
+	{ KEY("enforce.dry_run", CONFIG_BOOL, enforce.dry_run, "false",
+	      "Report what policies would block (action \"audit\") without blocking.") },
+	{ KEY("enforce.files", CONFIG_BOOL, enforce.files, "true",
+	      "Refuse opens of files that policies protect (fanotify permission events).") },
+	{ KEY("enforce.fail_mode", CONFIG_ENUM, enforce.fail_mode, "closed",
+	      "When vigil is not running (it died, or stopped): \"closed\" keeps the\n"
+	      "kernel's exec and network enforcement in force (pinned in enforce.pin_dir)\n"
+	      "until vigil starts again or `vigil enforce clear`; \"open\" removes it.\n"
+	      "File protection (fanotify) always ends with the process."),
+	  .choices = fail_mode_names },
+	{ KEY("enforce.pin_dir", CONFIG_STRING, enforce.pin_dir, "/sys/fs/bpf/vigil",
+	      "Where fail-closed enforcement is pinned (a bpffs directory).") },
 	{ KEY("output.stdout", CONFIG_BOOL, output.to_stdout, "true",
 	      "Write events and alerts as JSON lines to standard output.") },
 	{ KEY("output.events", CONFIG_BOOL, output.events, "true",

@@ -55,6 +55,14 @@ struct vigil_config {
 		int min_priority;		/* enum rules_priority */
 	} rules;
 	struct {
+		bool enabled;			/* load the enforcement programs */
+		char *policies;			/* owned; comma-separated files, "" none */
+		bool dry_run;			/* blocks reported as audits */
+		bool files;			/* fanotify file protection */
+		int fail_mode;			/* 0 closed (pinned), 1 open */
+		char *pin_dir;			/* owned */
+	} enforce;
+	struct {
 		bool to_stdout;			/* key output.stdout */
 		bool events;			/* write events, not only alerts */
 		char *file;			/* owned; "" = no file output */

@@ -113,6 +113,15 @@ static void record_emit(void *ctx, const struct held_event *e)
 		out->order[out->n++] = e->json[0];
 }
 
+/* A one-letter event record for the queue. */
+static const struct out_record *rec(const char *letter)
+{
+	static struct out_record r;
+
+	r = (struct out_record){.kind = OUT_EVENT, .json = letter, .len = 1};
+	return &r;
+}
+
 TEST(hold_queue_waits_for_metadata_in_order)
 {
 	struct hold_queue q;
@@ -121,22 +130,22 @@ TEST(hold_queue_waits_for_metadata_in_order)
 	struct emitted out = {0};
 
 	hold_queue_init(&q, 3);
-	CHECK_INT(hold_queue_push(&q, &pending, false, "a", 1, 100), 0);
-	CHECK_INT(hold_queue_push(&q, &ready, false, "b", 1, 100), 0);
-	CHECK_INT(hold_queue_push(&q, &pending, true, "c", 1, 200), 0);
-	CHECK_INT(hold_queue_push(&q, &ready, false, "d", 1, 100), -1);	/* full */
+	CHECK_INT(hold_queue_push(&q, &pending, false, rec("a"), 100), 0);
+	CHECK_INT(hold_queue_push(&q, &ready, false, rec("b"), 100), 0);
+	CHECK_INT(hold_queue_push(&q, &pending, true, rec("c"), 200), 0);
+	CHECK_INT(hold_queue_push(&q, &ready, false, rec("d"), 100), -1);	/* full */
 	CHECK_INT(hold_queue_release(&q, 50, false, record_emit, &out), 1);
 	CHECK_INT(out.order[0], 'b');
 	/* deadline of "a" passes, "c" still waits */
 	CHECK_INT(hold_queue_release(&q, 150, false, record_emit, &out), 1);
 	CHECK_INT(out.order[1], 'a');
 	pending.meta_state = META_READY;
-	CHECK_INT(hold_queue_push(&q, &ready, false, "e", 1, 100), 0);
+	CHECK_INT(hold_queue_push(&q, &ready, false, rec("e"), 100), 0);
 	CHECK_INT(hold_queue_release(&q, 160, false, record_emit, &out), 2);
 	CHECK_INT(out.order[2], 'c');
 	CHECK_INT(out.order[3], 'e');
 	CHECK_INT(q.count, 0);
-	hold_queue_push(&q, &pending, false, "f", 1, 1000);
+	hold_queue_push(&q, &pending, false, rec("f"), 1000);
 	pending.meta_state = META_PENDING;
 	CHECK_INT(hold_queue_release(&q, 0, true, record_emit, &out), 1);	/* exit */
 	hold_queue_free(&q);

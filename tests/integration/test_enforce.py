@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""test_enforce.py - policies enforced in the kernel on real podman containers.
+
+A container (host network, so it can reach servers this test runs) gets a
+policy by name: a blocked executable is killed before it runs (it never
+writes its marker) while another runs; a connect to a blocked port gets
+EPERM while an allowed one reaches the server; a protected file cannot be
+opened while others can; every block is an alert naming the policy and
+rule.  A second container that the selector does not name is untouched.
+Then: dry run reports without blocking; a reload with a broken file keeps
+the policy in force and a good one replaces it; fail-closed keeps the
+kernel part in force after kill -9 until `vigil enforce clear`, fail-open
+drops it; a policy made from a learned model lets the learned loop run and
+kills a new binary."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vigiltest import (REPO, VIGIL, Vigil, at_cleanup, log, main_guard,  # noqa: E402
+                       mkdtemp, run_test)
+
+IMAGE = "localhost/vigil-busybox:latest"
+RUN = ["podman", "run", "--runtime", "runc", "--ulimit", "nofile=1024:1024",
+       "--ulimit", "nproc=1024:1024", "-d"]
+MAKE_IMAGE = os.path.join(REPO, "tests", "containers", "make-image.sh")
+PREFIX = "vigil-test-enf%d-" % os.getpid()
+BASE = ["--rules", "none", "--set", "output.events=false", "--set", "model.enabled=false"]
+PIN_DIR = "/sys/fs/bpf/vigil-test-%d" % os.getpid()
+
+# Copies of busybox are regular files of their own (the applet links all
+# point at one binary), named sh so that busybox runs its shell: the one
+# under blocked/ is what the policy blocks, the one under allowed/ not.
+BLOCKED, ALLOWED = "/usr/local/blocked/sh", "/usr/local/allowed/sh"
+SETUP = r"""
+mkdir -p /usr/local/blocked /usr/local/allowed
+cp /bin/busybox /usr/local/blocked/sh
+cp /bin/busybox /usr/local/allowed/sh
+echo 'root:*:19000:0:99999:7:::' > /etc/shadow
+while true; do sleep 1; done
+"""
+
+POLICY = """\
+policy: test-lockdown
+selector: {container.name: "%sa"}
+process:
+  - {action: block, paths: ["/usr/local/blocked/*"]}
+network:
+  - {action: block, direction: out, cidr: 0.0.0.0/0, ports: [%d]}
+file:
+  - {action: block, paths: ["/etc/shadow"], access: [read, write]}
+default: allow
+"""
+
+_names = []
+
+
+def podman(*args, timeout=90, check=True):
+    p = subprocess.run(["podman"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       stdin=subprocess.DEVNULL, timeout=timeout)
+    if check:
+        assert p.returncode == 0, "podman %s: %s" % (" ".join(args[:4]), p.stderr.decode()[-400:])
+    return p
+
+
+def start_container(name, script=SETUP, network="host"):
+    _names.append(name)
+    cid = podman(*(RUN[1:] + ["--network", network, "--name", name, IMAGE, "sh", "-c",
+                              script])).stdout.decode().strip()
+    deadline = time.time() + 20
+    while time.time() < deadline:   # the setup copies are in place
+        if podman("exec", name, "test", "-f", ALLOWED, check=False).returncode == 0:
+            return cid
+        time.sleep(0.2)
+    return cid
+
+
+def remove_all():
+    for n in _names:
+        subprocess.run(["podman", "rm", "-f", "-t", "0", "--ignore", n], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+
+
+def in_container(name, *cmd):
+    return podman("exec", name, *cmd, check=False, timeout=30)
+
+
+class Server:
+    """A TCP server on every address of this host, counting connections."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("0.0.0.0", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            c.close()
+
+
+def host_address():
+    """A non-loopback address of this machine (isolation keeps loopback)."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
+                         stdout=subprocess.PIPE).stdout.decode()
+    for line in out.splitlines():
+        return line.split()[3].split("/")[0]
+    subprocess.run(["ip", "link", "add", "vigiltest0", "type", "dummy"], check=False)
+    subprocess.run(["ip", "addr", "add", "10.213.0.1/24", "dev", "vigiltest0"], check=False)
+    subprocess.run(["ip", "link", "set", "vigiltest0", "up"], check=False)
+    at_cleanup(lambda: subprocess.run(["ip", "link", "del", "vigiltest0"], check=False))
+    return "10.213.0.1"
+
+
+def lines(v):
+    out = []
+    with open(v.out_path, "rb") as f:
+        for raw in f.read().split(b"\n"):
+            try:
+                out.append(json.loads(raw))
+            except ValueError:
+                pass
+    return out
+
+
+def blocks(v, what=None):
+    return [e for e in lines(v) if e.get("kind") == "block" and
+            (what is None or e["block"]["what"] == what)]
+
+
+def wait_err(v, needle, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if needle in v._read_err():
+            return
+        assert v.alive(), "vigil exited: " + v._read_err()[-600:]
+        time.sleep(0.1)
+    raise AssertionError("no %r in vigil's log within %ds: %s" % (needle, timeout,
+                                                                   v._read_err()[-800:]))
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError("no %s within %ds" % (what, timeout))
+
+
+def vigil_cmd(state, *args):
+    p = subprocess.run([VIGIL] + list(args) + ["--state-dir", state], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def exec_killed(name, path):
+    """Run path in the container with a marker write; killed = no marker."""
+    marker = "/tmp/ran-%d" % time.time_ns()
+    r = in_container(name, path, "-c", "echo ran > %s" % marker)
+    ran = in_container(name, "test", "-f", marker).returncode == 0
+    return r.returncode, ran
+
+
+def connect_from(name, addr, port):
+    r = in_container(name, "nc", "-w", "2", addr, str(port))
+    return r.returncode, r.stderr.decode() + r.stdout.decode()
+
+
+def main():
+    if subprocess.run(["podman", "image", "exists", IMAGE]).returncode != 0:
+        subprocess.run(["bash", MAKE_IMAGE], check=True, timeout=300)
+    at_cleanup(remove_all)
+    at_cleanup(lambda: subprocess.run([VIGIL, "enforce", "clear", "--pin-dir", PIN_DIR,
+                                       "--state-dir", "/nonexistent"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    tmp = mkdtemp()
+    state = os.path.join(tmp, "state")
+    os.makedirs(state)
+    blocked_srv, allowed_srv = Server(), Server()
+    addr = host_address()
+    policy_path = os.path.join(tmp, "lockdown.yaml")
+    with open(policy_path, "w") as f:
+        f.write(POLICY % (PREFIX, blocked_srv.port))
+    a_name, b_name = PREFIX + "a", PREFIX + "b"
+    pin = ["--set", "enforce.pin_dir=" + PIN_DIR]
+    v = Vigil(BASE + pin + ["--policy", policy_path], tmp=tmp, command="run",
+              state=state).start()
+    start_container(a_name)
+    start_container(b_name)
+    wait_err(v, "policy test-lockdown applied to cgroup")
+    log("policy applied to %s" % a_name)
+
+    def chk_exec():
+        rc, ran = exec_killed(a_name, BLOCKED)
+        assert not ran and rc == 137, "blocked executable ran (rc %d, marker %s)" % (rc, ran)
+        rc, ran = exec_killed(a_name, ALLOWED)
+        assert ran and rc == 0, "allowed executable did not run (rc %d)" % rc
+        rc, ran = exec_killed(b_name, BLOCKED)
+        assert ran and rc == 0, "the other container was blocked (rc %d)" % rc
+        wait_for(lambda: blocks(v, "exec"), 5, "exec block alert")
+        b = blocks(v, "exec")
+        assert len(b) == 1, "expected one exec block, got %s" % [x["output"] for x in b]
+        e = b[0]
+        assert e["block"]["policy"] == "test-lockdown" and "process[0]" in e["block"]["rule"], e
+        assert e["block"]["path"] == BLOCKED and e["priority"] == "Warning", e
+        assert e["workload"]["name"] == a_name and e["rule"] == "Policy block", e
+    run_test("blocked_exec_killed_before_it_runs_allowed_one_runs", chk_exec)
+
+    def chk_connect():
+        before = allowed_srv.accepted
+        rc, out = connect_from(a_name, addr, blocked_srv.port)
+        assert rc != 0 and "not permitted" in out, "blocked connect: rc %d %r" % (rc, out)
+        assert blocked_srv.accepted == 0, "the blocked server got a connection"
+        rc, out = connect_from(a_name, addr, allowed_srv.port)
+        wait_for(lambda: allowed_srv.accepted > before, 5, "allowed connection")
+        rc, out = connect_from(b_name, addr, blocked_srv.port)
+        wait_for(lambda: blocked_srv.accepted == 1, 5, "the other container's connection")
+        wait_for(lambda: blocks(v, "connect"), 5, "connect block alert")
+        e = blocks(v, "connect")[0]
+        assert e["block"]["peer"] == "%s:%d" % (addr, blocked_srv.port), e["block"]
+        assert "network[0]" in e["block"]["rule"], e["block"]
+    run_test("blocked_connect_eperm_allowed_connect_works", chk_connect)
+
+    def chk_file():
+        r = in_container(a_name, "cat", "/etc/shadow")
+        assert r.returncode != 0 and b"not permitted" in r.stderr, (r.returncode, r.stderr)
+        r = in_container(a_name, "sh", "-c", "echo x >> /etc/shadow")
+        assert r.returncode != 0, "write to the protected file succeeded"
+        r = in_container(a_name, "cat", "/etc/passwd")
+        assert r.returncode == 0, r.stderr
+        r = in_container(b_name, "cat", "/etc/shadow")
+        assert r.returncode == 0, "the other container could not read its shadow"
+        wait_for(lambda: len(blocks(v, "open")) >= 2, 5, "two open block alerts")
+        e = blocks(v, "open")[0]
+        assert e["block"]["path"] == "/etc/shadow" and e["block"]["access"] == "read", e["block"]
+        assert "file[0]" in e["block"]["rule"], e["block"]
+    run_test("protected_file_cannot_be_opened", chk_file)
+
+    def chk_bad_reload_keeps_policy():
+        with open(policy_path, "w") as f:
+            f.write("policy: broken\nselector: {container.name: x}\nprocess:\n"
+                    "  - {action: explode, paths: [/bin/sh]}\n")
+        rc, out, err = vigil_cmd(state, "reload")
+        assert rc == 0, err
+        wait_err(v, "policies refused, the ones in force stay")
+        assert "lockdown.yaml:4" in v._read_err(), v._read_err()[-500:]
+        rc, ran = exec_killed(a_name, BLOCKED)
+        assert not ran, "the policy in force was lost on a bad reload"
+    run_test("invalid_reload_refused_policy_stays", chk_bad_reload_keeps_policy)
+
+    def chk_good_reload():
+        with open(policy_path, "w") as f:
+            f.write((POLICY % (PREFIX, blocked_srv.port)).replace(
+                "/usr/local/blocked/*", ALLOWED))
+        n = v._read_err().count("applied to cgroup")
+        os.kill(v.proc.pid, signal.SIGHUP)
+        wait_for(lambda: v._read_err().count("applied to cgroup") > n, 10, "re-applied policy")
+        rc, ran = exec_killed(a_name, BLOCKED)
+        assert ran, "the old rule still blocks after reload"
+        rc, ran = exec_killed(a_name, ALLOWED)
+        assert not ran, "the new rule does not block"
+    run_test("sighup_reload_applies_new_policy", chk_good_reload)
+
+    # fail-closed: kill -9, the kernel part stays until `vigil enforce clear`
+    def chk_fail_closed():
+        v.proc.send_signal(signal.SIGKILL)
+        v.proc.wait()
+        rc, ran = exec_killed(a_name, ALLOWED)
+        assert not ran, "fail-closed: the exec block went away with vigil"
+        rc, out = connect_from(a_name, addr, blocked_srv.port)
+        assert "not permitted" in out, "fail-closed: connect block went away: %r" % out
+        r = in_container(a_name, "cat", "/etc/shadow")
+        assert r.returncode == 0, "file protection should end with the process (fanotify)"
+        rc, out, err = vigil_cmd(state, "enforce", "clear", "--pin-dir", PIN_DIR)
+        assert rc == 0 and "removed 10" in out, (rc, out, err)
+        rc, ran = exec_killed(a_name, ALLOWED)
+        assert ran, "after clearing the pins the block is still there"
+    run_test("fail_closed_keeps_kernel_enforcement_after_kill9", chk_fail_closed)
+
+    def chk_fail_open():
+        v2 = Vigil(BASE + pin + ["--policy", policy_path, "--set", "enforce.fail_mode=open"],
+                   tmp=tmp, command="run", state=state).start()
+        wait_err(v2, "policy test-lockdown applied to cgroup")
+        rc, ran = exec_killed(a_name, ALLOWED)
+        assert not ran, "policy not enforced in fail-open mode while running"
+        v2.proc.send_signal(signal.SIGKILL)
+        v2.proc.wait()
+        time.sleep(0.5)
+        rc, ran = exec_killed(a_name, ALLOWED)
+        assert ran, "fail-open: enforcement outlived vigil"
+        assert not os.path.exists(os.path.join(PIN_DIR, "link_exec")), "fail-open left pins"
+    run_test("fail_open_drops_enforcement_with_the_process", chk_fail_open)
+
+    def chk_dry_run():
+        v3 = Vigil(BASE + pin + ["--policy", policy_path, "--set", "enforce.dry_run=true",
+                                 "--set", "enforce.fail_mode=open"],
+                   tmp=tmp, command="run", state=state).start()
+        wait_err(v3, "policy test-lockdown applied to cgroup")
+        rc, ran = exec_killed(a_name, ALLOWED)
+        assert ran, "dry run blocked"
+        wait_for(lambda: [e for e in lines(v3) if e.get("kind") == "block"], 5, "audit report")
+        e = [e for e in lines(v3) if e.get("kind") == "block"][0]
+        assert e["block"]["action"] == "audit" and e["rule"] == "Policy audit", e["block"]
+        v3.stop()
+    run_test("dry_run_reports_audit_without_blocking", chk_dry_run)
+
+
+if __name__ == "__main__":
+    main_guard(main)
