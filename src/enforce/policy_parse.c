@@ -471,7 +471,6 @@ static int parse_access_item(struct pctx *c, yaml_node_t *n, const char *where, 
 
 /* ---- rules ---------------------------------------------------------------------- */
 
-enum { R_ACTION, R_PATHS, R_PARENT, R_DIRECTION, R_CIDR, R_PORTS, R_PROTOCOL, R_ACCESS };
 static const char *const process_keys[] = {"action", "paths", "parent"};
 static const char *const network_keys[] = {"action", "direction", "cidr", "ports", "protocol"};
 static const char *const file_keys[] = {"action", "paths", "access"};
