@@ -74,7 +74,8 @@ def start_container(name, script=SETUP, network="host"):
                               script])).stdout.decode().strip()
     deadline = time.time() + 20
     while time.time() < deadline:   # the setup copies are in place
-        if podman("exec", name, "test", "-f", ALLOWED, check=False).returncode == 0:
+        if podman("exec", name, "test", "-f", ALLOWED, check=False).returncode == 0 or \
+                script != SETUP:
             return cid
         time.sleep(0.2)
     return cid
@@ -317,6 +318,69 @@ def main():
         assert e["block"]["action"] == "audit" and e["rule"] == "Policy audit", e["block"]
         v3.stop()
     run_test("dry_run_reports_audit_without_blocking", chk_dry_run)
+
+    # a policy from a learned model: the loop keeps running, a new binary is killed
+    c_name = PREFIX + "c"
+    v4 = Vigil(["--rules", "none", "--set", "output.events=false", "--set", "model.hosts=false",
+                "--set", "model.save_interval=1s", "--learning-min", "6s",
+                "--learning-quiet", "4s", "--set", "enforce.fail_mode=open"] + pin,
+               tmp=tmp, command="run", state=state).start()
+    start_container(c_name, LOOP, network="none")
+
+    def chk_model_policy():
+        wait_for(lambda: any(e.get("event") == "model_mode" and e["model"]["mode"] == "monitoring"
+                             and e["model"]["name"] == c_name for e in lines(v4)),
+                 60, "the model of %s monitoring" % c_name)
+        rc, out, err = vigil_cmd(state, "policy", "from-model", c_name)
+        assert rc == 0 and "block" in out and "/bin/busybox" in out, (rc, out, err)
+        gen = os.path.join(tmp, "from-model.yaml")
+        with open(gen, "w") as f:
+            f.write(out)
+        p = subprocess.run([VIGIL, "policy", "check", gen], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        assert p.returncode == 0 and b"ok: 1 polic" in p.stdout, (p.stdout, p.stderr)
+        rc, out, err = vigil_cmd(state, "model", "protect", c_name)
+        assert rc == 0, err
+        wait_err(v4, "protected by its model", 15)
+        wait_err(v4, "applied to cgroup", 10)
+        before = counter(c_name)
+        time.sleep(3)
+        assert counter(c_name) >= before + 2, "the learned loop stopped under the model's policy"
+        r = in_container(c_name, "/tmp/newsh", "-c", "echo ran > /tmp/newran")
+        assert r.returncode == 137, "a binary the model never saw ran (rc %d)" % r.returncode
+        assert in_container(c_name, "test", "-f", "/tmp/newran").returncode != 0
+        time.sleep(2)
+        assert counter(c_name) >= before + 3, "the loop stopped after the block"
+        b = [e for e in lines(v4) if e.get("kind") == "block"]
+        assert any(e["block"]["path"] == "/tmp/newsh" and "default process" in e["block"]["rule"]
+                   for e in b), [e["output"] for e in b]
+    run_test("policy_from_model_blocks_new_binary_loop_runs", chk_model_policy)
+    v4.stop()
+
+
+# The learned workload: execs, reads its config, a loopback server and
+# client, a counter the test reads; /tmp/newsh is staged and never run.
+LOOP = r"""
+cp /bin/busybox /tmp/newsh
+echo port=7000 > /etc/app.conf
+nc -ll -p 7000 -e /bin/true &
+i=0
+while true; do
+  cat /etc/app.conf > /dev/null
+  nc -w 1 127.0.0.1 7000 < /dev/null > /dev/null 2>&1
+  /bin/true
+  i=$((i+1)); echo $i > /tmp/counter
+  sleep 1
+done
+"""
+
+
+def counter(name):
+    r = in_container(name, "cat", "/tmp/counter")
+    try:
+        return int(r.stdout.decode().strip())
+    except ValueError:
+        return -1
 
 
 if __name__ == "__main__":
