@@ -198,6 +198,41 @@ def main():
         f.write(POLICY % (PREFIX, blocked_srv.port))
     a_name, b_name = PREFIX + "a", PREFIX + "b"
     pin = ["--set", "enforce.pin_dir=" + PIN_DIR]
+
+    def chk_bad_policies():
+        cases = [
+            ("policy: p\nselector: {container.name: x}\nnetwork:\n"
+             "  - {action: block, cidr: 10.0.0.0/33}\n", ":4:", "prefix"),
+            ("policy: p\nselector: {container.nmae: x}\n", ":2:", "container.name"),
+            ("policy: p\nselector: {container.name: x}\nprocess:\n"
+             "  - {action: block, paths: [bin/sh]}\n", ":4:", "absolute"),
+            ("policy: p\nselector: {container.name: x}\nnetwork:\n"
+             "  - {action: block, ports: [70000]}\n", ":4:", "port"),
+            ("policy: p\nselector: {container.name: x}\nfile: yes\n", ":3:", "list"),
+        ]
+        for i, (text, where, word) in enumerate(cases):
+            path = os.path.join(tmp, "bad%d.yaml" % i)
+            with open(path, "w") as f:
+                f.write(text)
+            p = subprocess.run([VIGIL, "policy", "check", path], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=30)
+            err = p.stderr.decode()
+            assert p.returncode == 1 and (path + where) in err and word in err.lower(), (i, err)
+        # warnings: a glob matching nothing, a selector matching no workload
+        path = os.path.join(tmp, "warn.yaml")
+        with open(path, "w") as f:
+            f.write("policy: w\nselector: {container.name: nobody-has-this-name}\nprocess:\n"
+                    "  - {action: block, paths: [\"/nonexistent-dir/*\"]}\n")
+        p = subprocess.run([VIGIL, "policy", "check", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        assert p.returncode == 0 and b"warning" in p.stderr and b"match" in p.stderr, p.stderr
+        # the agent refuses to start with a broken policy, naming the place
+        p = subprocess.run([VIGIL, "run", "--state-dir", state, "--policy",
+                            os.path.join(tmp, "bad0.yaml")] + BASE + pin,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        assert p.returncode != 0 and b"bad0.yaml:4:" in p.stderr, p.stderr[-500:]
+    run_test("bad_policies_clear_errors_and_warnings", chk_bad_policies)
+
     v = Vigil(BASE + pin + ["--policy", policy_path], tmp=tmp, command="run",
               state=state).start()
     start_container(a_name)
