@@ -76,6 +76,40 @@ static enum alert_kind kind_of(struct jspan kind)
 	return ALERT_KIND_OTHER;
 }
 
+/* One pass over the top-level members: alerts are a few hundred bytes to
+ * a few KiB, and this runs for every duplicate. */
+static void read_members(struct alert_facts *f)
+{
+	struct jspan k, v, rule = { NULL, 0 };
+	struct jiter it;
+
+	jiter_begin(&it, f->root);
+	while (jiter_next(&it, &k, &v)) {
+		const char *name = k.p + 1;
+		size_t n = k.n - 2;
+
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(name, lit, n) == 0)
+		if (IS("rule"))
+			rule = v;
+		else if (IS("priority"))
+			f->priority_value = v;
+		else if (IS("kind"))
+			f->kind_value = v;
+		else if (IS("output_fields"))
+			f->output_fields = v;
+		else if (IS("tags"))
+			f->tags = v;
+		else if (IS("proc"))
+			f->proc = v;
+		else if (IS("workload"))
+			f->workload = v;
+		else if (IS("anomaly"))
+			f->anomaly = v;
+#undef IS
+	}
+	jspan_text(rule, f->rule, sizeof(f->rule));
+}
+
 int alert_facts_read(struct alert_facts *f, const struct out_record *r,
 		     const struct alert_context *ctx)
 {
@@ -89,20 +123,15 @@ int alert_facts_read(struct alert_facts *f, const struct out_record *r,
 	f->root = jspan_of(r->json, r->len);
 	if (!f->root.p || f->root.p[0] != '{' || f->root.p[f->root.n - 1] != '}')
 		return -1;
-	f->kind = kind_of(jspan_get(f->root, "kind"));
-	if (r->kind == OUT_ACTION && !jspan_ok(jspan_get(f->root, "kind")))
+	read_members(f);
+	f->kind = kind_of(f->kind_value);
+	if (r->kind == OUT_ACTION && !jspan_ok(f->kind_value))
 		f->kind = ALERT_KIND_BLOCK;
-	f->priority_value = jspan_get(f->root, "priority");
 	jspan_text(f->priority_value, prio, sizeof(prio));
 	p = priority_from_name(prio);
 	f->priority = p >= 0 ? p : r->priority >= 0 && r->priority < OUT_PRIORITY_NONE ?
 		      r->priority : PRIORITY_INFORMATIONAL;
-	jspan_text(jspan_get(f->root, "rule"), f->rule, sizeof(f->rule));
-	f->output_fields = jspan_get(f->root, "output_fields");
-	f->tags = jspan_get(f->root, "tags");
-	f->proc = jspan_get(f->root, "proc");
-	f->workload = jspan_get(f->root, "workload");
-	f->anomaly = jspan_get(f->root, "anomaly");
+	f->json_priority = f->priority;
 	jspan_text(jspan_get(f->anomaly, "model"), f->model, sizeof(f->model));
 	f->anomaly_score = (int)jspan_int(jspan_get(f->anomaly, "score"));
 	if (f->anomaly_score < 0 || f->anomaly_score > 100)
@@ -130,6 +159,8 @@ int alert_facts_read(struct alert_facts *f, const struct out_record *r,
 
 static bool ignored_field(struct jspan key, const char *const *ignored)
 {
+	if (!key.p || key.n < 2)
+		return true;	/* an array, not an object: no names to keep */
 	for (size_t i = 0; ignored && ignored[i]; i++)
 		if (glob_match(ignored[i], key.p + 1, key.n - 2))
 			return true;

@@ -21,11 +21,13 @@ enum alert_mode { ALERT_MODE_NONE, ALERT_MODE_LEARNING, ALERT_MODE_MONITORING,
 struct alert_facts {
 	struct jspan root;			/* the whole object */
 	enum alert_kind kind;
-	int priority;				/* 0 emergency .. 7 debug */
+	int priority;				/* 0 emergency .. 7 debug, as judged */
+	int json_priority;			/* as the JSON says */
 	char rule[ALERT_NAME_MAX];		/* rule name, or "" */
 	char model[ALERT_NAME_MAX];		/* anomaly model id, or "" */
 	int anomaly_score;			/* 0..100, 0 for rules */
 	struct jspan priority_value;		/* to rewrite when lowered/raised */
+	struct jspan kind_value;
 	struct jspan output_fields, tags, proc, workload, anomaly;
 	char exec_id[ALERT_ID_MAX];
 	char root_exec_id[ALERT_ID_MAX];	/* the process tree's root */

@@ -95,7 +95,7 @@ static void open_copy(struct json_writer *w, const struct alert_facts *f, int pr
 	const char *body_end = root.p + root.n - 1;
 
 	json_reset(w);
-	if (priority != f->priority && jspan_is_string(pv)) {
+	if (priority != f->json_priority && jspan_is_string(pv)) {
 		json_raw(w, root.p, (size_t)(pv.p - root.p));
 		json_reset_nesting(w);
 		json_string(w, priority_name(priority));

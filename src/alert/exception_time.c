@@ -53,9 +53,12 @@ int when_parse_hours(const char *s, int *from_min, int *to_min)
 /* "+HH:MM" or "+HHMM" at s (s[0] is the sign); -1 unknown. */
 static int parse_offset(const char *s, int *offset_min)
 {
-	int sign = s[0] == '-' ? -1 : 1, h = digits(s + 1, 2), m;
+	int sign = s[0] == '-' ? -1 : 1, h, m;
 
-	if ((s[0] != '+' && s[0] != '-') || h < 0 || h > 14)
+	if (strlen(s) < 5 || (s[0] != '+' && s[0] != '-'))
+		return -1;
+	h = digits(s + 1, 2);
+	if (h < 0 || h > 14)
 		return -1;
 	if (s[3] == ':' && strlen(s) == 6)
 		m = digits(s + 4, 2);

@@ -1,6 +1,9 @@
 /* json_view.c - in-place lookups over JSON text (no tree, no allocation). */
 #include "json_view.h"
 
+#include "util/hex.h"
+
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +17,18 @@ static const char *skip_space(const char *p, const char *end)
 /* Past the closing quote of the string starting at p, or NULL. */
 static const char *skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
+	const char *q = p + 1;
+
+	/* memchr to the next quote; it closes the string unless an odd run
+	 * of backslashes escapes it */
+	while (q < end && (q = memchr(q, '"', (size_t)(end - q)))) {
+		size_t slashes = 0;
+
+		while (q - slashes > p + 1 && q[-1 - (ptrdiff_t)slashes] == '\\')
+			slashes++;
+		if (slashes % 2 == 0)
+			return q + 1;
+		q++;
 	}
 	return NULL;
 }
@@ -158,17 +168,6 @@ bool jspan_is_string(struct jspan s)
 	return s.p && s.n >= 2 && s.p[0] == '"';
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One \uXXXX as UTF-8 (surrogates become U+FFFD: the writer never emits
  * them, and a matcher needs no more).  Returns bytes written. */
 static size_t put_code_point(const char *p, const char *end, char out[4])
@@ -176,7 +175,7 @@ static size_t put_code_point(const char *p, const char *end, char out[4])
 	unsigned cp = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int d = p + i < end ? hex_digit(p[i]) : -1;
+		int d = p + i < end ? hex_digit_value(p[i]) : -1;
 
 		if (d < 0)
 			return 0;
