@@ -313,6 +313,14 @@ static struct incident *incident_for(struct alert_pipeline *p, const struct aler
 	return inc;
 }
 
+/* Version 1 goes out at once, after the alert that opened it. */
+static void report_opened(struct alert_pipeline *p, struct incident *inc, uint64_t now_ns)
+{
+	emit_incident(p, inc, false);
+	inc->last_emit_ns = now_ns;
+	inc->grew = inc->dirty = false;
+}
+
 static void pass_on(struct alert_pipeline *p, struct alert_facts *f, int priority,
 		    struct additions *a, struct incident *inc, uint64_t dedup_key)
 {
@@ -364,11 +372,7 @@ void alert_pipeline_alert(struct alert_pipeline *p, const struct out_record *r,
 	else
 		pass_on(p, &f, priority, &a, inc, key);
 	if (opened)
-		emit_incident(p, inc, false);
-	if (opened) {
-		inc->last_emit_ns = f.now_ns;
-		inc->grew = inc->dirty = false;
-	}
+		report_opened(p, inc, f.now_ns);
 }
 
 void alert_pipeline_action(struct alert_pipeline *p, const struct out_record *r,
@@ -400,11 +404,8 @@ void alert_pipeline_action(struct alert_pipeline *p, const struct out_record *r,
 	a.incident_id = inc ? inc->id : 0;
 	write_forwarded(&p->out, &f, f.priority, &a);
 	emit(p, r->kind, r->priority, f.now_ns);
-	if (opened) {
-		emit_incident(p, inc, false);
-		inc->last_emit_ns = f.now_ns;
-		inc->grew = inc->dirty = false;
-	}
+	if (opened)
+		report_opened(p, inc, f.now_ns);
 }
 
 /* ---- time ------------------------------------------------------------- */
