@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/downstream.h"
 #include "agent/hold_queue.h"
 #include "enforce/enforcement.h"
 #include "output/block_json.h"
@@ -64,11 +65,12 @@ struct agent {
 	struct event ev;
 	struct json_writer json;
 	struct json_writer line;		/* event + workload, composed */
-	FILE *out, *file_out;
+	struct downstream *down;		/* alert pipeline and outputs */
+	bool replaying;
 	char host[256];
 	int64_t real_offset_ns;
 	uint64_t type_counts[EVENT_TYPE_MAX];
-	uint64_t decode_errors, write_errors;
+	uint64_t decode_errors, record_errors;
 	uint64_t events_seen, alerts;
 	uint64_t salt;				/* exec id salt */
 	struct record_writer *rec;		/* vigil record */
@@ -168,21 +170,30 @@ static struct proc_entry *track_process(struct agent *a, const struct event *ev)
 	return p;
 }
 
-/* Every finished record leaves the agent here. */
-static void emit_record(struct agent *a, const struct out_record *rec)
+/* Every finished record leaves the agent here; alerts with what the
+ * agent knows of their workload (the pipeline reads the rest from the JSON). */
+static void emit_record(struct agent *a, const struct out_record *rec, const struct workload *wl)
 {
-	const char *text = rec->json;
-	size_t len = rec->len;
+	struct alert_context ctx = {0};
+	char key[CGROUP_NAME_MAX + 8], model_id[CGROUP_NAME_MAX + 16];
+	int mode = -1;
 
-	if (a->out && (fwrite(text, 1, len, a->out) != len || fputc('\n', a->out) == EOF)) {
-		a->write_errors++;
-		if (errno == EPIPE)
-			stop_requested = 1;	/* the reader went away */
+	if (wl && (rec->kind == OUT_ALERT || rec->kind == OUT_ACTION)) {
+		if (wl->kind == WORKLOAD_CONTAINER) {
+			ctx.workload_key = wl->id;
+			if (wl->meta_state == META_READY)
+				ctx.workload_start_ns = wl->meta.started_unix_ns;
+			snprintf(model_id, sizeof(model_id), "container:%s", wl->id);
+			if (a->models && modeler_profile(a->models, model_id, &mode))
+				ctx.mode = model_mode_name(mode);
+		} else if (wl->unit[0]) {
+			snprintf(key, sizeof(key), "host:%s", wl->unit);
+			ctx.workload_key = key;
+		}
 	}
-	if (a->file_out) {
-		fwrite(text, 1, len, a->file_out);
-		fputc('\n', a->file_out);
-	}
+	downstream_emit(a->down, rec, &ctx);
+	if (downstream_broken(a->down))
+		stop_requested = 1;	/* the reader of stdout went away */
 }
 
 /* body is an event object without its closing brace; the workload goes
@@ -202,7 +213,7 @@ static void write_with_workload(struct agent *a, const struct out_record *body,
 		return;
 	rec.json = a->line.buf;
 	rec.len = a->line.len;
-	emit_record(a, &rec);
+	emit_record(a, &rec, wl);
 }
 
 static void emit_held(void *ctx, const struct held_event *e)
@@ -227,7 +238,7 @@ static void deliver(struct agent *a, struct workload *wl, bool entered, uint64_t
 	if (a->json.failed || rec.len < 2)
 		return;
 	if (!wl) {
-		emit_record(a, &rec);
+		emit_record(a, &rec, NULL);
 		return;
 	}
 	rec.len--;	/* drop the closing brace: the workload follows */
@@ -328,7 +339,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 	char err[128];
 	struct event_context ectx = {.host = a->host, .table = a->procs};
 
-	if (a->rec && record_write(a->rec, FRAME_SENSOR, data, size) && a->write_errors++ == 0)
+	if (a->rec && record_write(a->rec, FRAME_SENSOR, data, size) && a->record_errors++ == 0)
 		fprintf(stderr, "vigil: warning: cannot write the recording\n");
 	if (event_decode(&a->ev, data, size, a->real_offset_ns, err, sizeof(err))) {
 		if (a->decode_errors++ < 10)
@@ -573,13 +584,15 @@ static void check_protecting_models(struct agent *a)
 
 static void enforcement_tick(struct agent *a)
 {
-	if (!a->enforce)
-		return;
 	if (reload_requested) {
 		reload_requested = 0;
-		fprintf(stderr, "vigil: reloading policies\n");
-		load_policies(a);
+		fprintf(stderr, "vigil: reloading policies and exceptions\n");
+		if (a->enforce)
+			load_policies(a);
+		downstream_reload(a->down);
 	}
+	if (!a->enforce)
+		return;
 	check_protecting_models(a);
 	if (a->workloads)
 		enforcement_reconcile(a->enforce, a->workloads);
@@ -616,10 +629,7 @@ static void every_second(struct agent *a, struct sensor *s)
 		modeler_tick(a->models, clock_ns(CLOCK_REALTIME));
 	enforcement_tick(a);
 	report_new_drops(a, s);
-	if (a->out)
-		fflush(a->out);
-	if (a->file_out)
-		fflush(a->file_out);
+	downstream_tick(a->down, clock_ns(CLOCK_REALTIME));
 }
 
 static int install_signals(void)
@@ -638,18 +648,12 @@ static int install_signals(void)
 	return 0;
 }
 
-/* stdout and output.file, then the signals that end the run. */
+/* The alert pipeline and outputs, then the signals that end the run. */
 static int open_outputs(struct agent *a, const struct vigil_config *cfg)
 {
-	a->out = cfg->output.to_stdout ? stdout : NULL;
-	if (cfg->output.file && cfg->output.file[0]) {
-		a->file_out = fopen(cfg->output.file, "a");
-		if (!a->file_out) {
-			fprintf(stderr, "vigil: cannot open output.file %s: %s\n",
-				cfg->output.file, strerror(errno));
-			return -1;
-		}
-	}
+	a->down = downstream_open(cfg, a->replaying);
+	if (!a->down)
+		return -1;
 	return install_signals();
 }
 
@@ -987,16 +991,13 @@ static void record_end(struct agent *a)
 static void agent_teardown(struct agent *a)
 {
 	models_stop(a);
+	downstream_close(a->down, a->replaying ? a->ev.real_ns : clock_ns(CLOCK_REALTIME));
 	enforcement_close(a->enforce);
 	string_set_free(a->protect_checked);
 	if (a->pid_path[0])
 		unlink(a->pid_path);
 	record_end(a);
 	string_set_free(a->recorded);
-	if (a->out)
-		fflush(a->out);
-	if (a->file_out)
-		fclose(a->file_out);
 	hold_queue_free(&a->held);
 	workload_registry_free(a->workloads);
 	event_release(&a->ev);
@@ -1051,8 +1052,7 @@ int agent_run(const struct agent_options *opts)
 		if (a.enforce)
 			enforcement_poll(a.enforce, on_enforcement_report, &a);
 		release_held(&a, false);
-		if (a.out)
-			fflush(a.out);
+		downstream_flush(a.down);
 		if (clock_ns(CLOCK_MONOTONIC) >= next_tick || reload_requested) {
 			every_second(&a, s);
 			next_tick += NS_PER_SEC;
@@ -1210,6 +1210,7 @@ int agent_replay(const struct agent_options *opts, const char *path)
 	if (!r)
 		return 1;
 	memset(&a, 0, sizeof(a));
+	a.replaying = true;
 	if (replay_setup(&a, opts, &start, host, host_len) || models_start(&a, false))
 		goto out;
 	cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
@@ -1222,6 +1223,7 @@ int agent_replay(const struct agent_options *opts, const char *path)
 			if (a.models)
 				modeler_tick(a.models, a.ev.real_ns);
 			release_held_at(&a, a.ev.boot_ns, false);
+			downstream_tick(a.down, a.ev.real_ns);
 			next_tick = a.ev.boot_ns + NS_PER_SEC;
 		}
 	}
@@ -1229,8 +1231,7 @@ int agent_replay(const struct agent_options *opts, const char *path)
 		fprintf(stderr, "vigil replay: %s: %s (replayed what came before)\n", path, err);
 	models_stop(&a);
 	release_held_at(&a, a.ev.boot_ns, true);
-	if (a.out)
-		fflush(a.out);
+	downstream_flush(a.down);
 	double cpu = elapsed_s(CLOCK_PROCESS_CPUTIME_ID, cpu0);
 	double wall = elapsed_s(CLOCK_MONOTONIC, wall0);
 

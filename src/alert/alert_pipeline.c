@@ -443,3 +443,8 @@ uint64_t alert_pipeline_next_incident_id(const struct alert_pipeline *p)
 {
 	return p->incidents.next_id;
 }
+
+void alert_pipeline_set_exceptions(struct alert_pipeline *p, struct alert_exceptions *ex)
+{
+	p->o.exceptions = ex;
+}

@@ -102,6 +102,10 @@ void alert_pipeline_tick(struct alert_pipeline *p, uint64_t now_ns);
 /* At exit: emits every pending summary, note and incident (closed). */
 void alert_pipeline_flush(struct alert_pipeline *p, uint64_t now_ns);
 
+/* Reloaded exceptions (borrowed, may be NULL); the old set may be freed
+ * after the call.  Open incidents and dedup windows stay. */
+void alert_pipeline_set_exceptions(struct alert_pipeline *p, struct alert_exceptions *ex);
+
 void alert_pipeline_get_stats(const struct alert_pipeline *p, struct alert_pipeline_stats *s);
 /* The id the next incident gets: persist it to continue after a restart. */
 uint64_t alert_pipeline_next_incident_id(const struct alert_pipeline *p);

@@ -44,6 +44,7 @@ static const char *const log_level_names[] = { "debug", "info", "warn", "error",
 
 static const char *const matching_names[] = { "all", "first", NULL };
 static const char *const fail_mode_names[] = { "closed", "open", NULL };
+static const char *const dedup_by_names[] = { "exec_id", "exe", NULL };
 /* Falco's priorities, most severe first (enum rules_priority order). */
 static const char *const priority_names[] = {
 	"emergency", "alert", "critical", "error", "warning", "notice", "informational",
@@ -141,6 +142,30 @@ static const struct config_key config_keys[] = {
 	      "Rules less severe than this are not evaluated (emergency, alert,\n"
 	      "critical, error, warning, notice, informational, debug)."),
 	  .choices = priority_names },
+	{ KEY("alerts.enabled", CONFIG_BOOL, alerts.enabled, "true",
+	      "Pass alerts through the alert pipeline: identical alerts within\n"
+	      "alerts.dedup_window become one line plus a summary with a count; alerts of\n"
+	      "one workload and process tree form an incident (records with\n"
+	      "\"incident_id\", a severity 0-100 and a title); exceptions silence known-good\n"
+	      "cases; rate limits bound what one workload can send.") },
+	{ KEY("alerts.dedup_window", CONFIG_DURATION, alerts.dedup_window_ns, "60s",
+	      "Identical alerts (rule, workload, process, key fields) within this window\n"
+	      "are one alert and one summary with their count."), .check = check_positive },
+	{ KEY("alerts.incident_window", CONFIG_DURATION, alerts.incident_window_ns, "10m",
+	      "An incident closes after this long without a new alert."),
+	  .check = check_positive },
+	{ KEY("alerts.rate_limit", CONFIG_INT, alerts.rate_limit, "20",
+	      "Alerts forwarded per workload and minute; the rest are counted into\n"
+	      "the incident and one note says how many."), .min = 1, .max = 1000000 },
+	{ KEY("alerts.global_rate_limit", CONFIG_INT, alerts.global_rate_limit, "300",
+	      "Alerts forwarded per minute over all workloads."), .min = 1, .max = 10000000 },
+	{ KEY("alerts.dedup_by", CONFIG_ENUM, alerts.dedup_by, "exec_id",
+	      "Process identity of identical alerts: \"exec_id\" (one process image) or\n"
+	      "\"exe\" (every process of the same executable)."), .choices = dedup_by_names },
+	{ KEY("alerts.exceptions", CONFIG_STRING, alerts.exceptions, "",
+	      "Exception files (YAML, see config/exceptions.yaml), comma-separated:\n"
+	      "rule/kind, workload selector, field values, expiry and conditions on the\n"
+	      "workload's mode, time of day and recent deployment; reloaded on SIGHUP.") },
 	{ KEY("enforce.enabled", CONFIG_BOOL, enforce.enabled, "true",
 	      "Load the kernel enforcement programs (exec, connect, isolation) and the\n"
 	      "fanotify file guard, so that policies and response actions can act.") },

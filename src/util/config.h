@@ -55,6 +55,15 @@ struct vigil_config {
 		int min_priority;		/* enum rules_priority */
 	} rules;
 	struct {
+		bool enabled;			/* dedup, incidents, exceptions, rate limits */
+		uint64_t dedup_window_ns;
+		uint64_t incident_window_ns;
+		int rate_limit;			/* per workload and minute */
+		int global_rate_limit;		/* per minute */
+		int dedup_by;			/* 0 exec_id, 1 exe */
+		char *exceptions;		/* owned; comma-separated files */
+	} alerts;
+	struct {
 		bool enabled;			/* load the enforcement programs */
 		char *policies;			/* owned; comma-separated files, "" none */
 		bool dry_run;			/* blocks reported as audits */
