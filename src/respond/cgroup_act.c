@@ -54,27 +54,12 @@ static int write_text(const char *path, const char *text)
 	return rc;
 }
 
-static int read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* The value of "key N" in a flat-keyed file (cgroup.events); -errno. */
 static long keyed_value(const char *path, const char *key)
 {
 	char text[512];
 	size_t klen = strlen(key);
-	int rc = read_text(path, text, sizeof(text));
+	ssize_t rc = read_small_file(path, text, sizeof(text));
 
 	if (rc < 0)
 		return rc;
@@ -288,7 +273,7 @@ int cgroup_frozen(const struct respond_options *o, const char *path)
 		return v < 0 ? (int)v : v != 0;
 	}
 	if ((rc = file_path(file, sizeof(file), v1_freezer_root(o), path, "freezer.state")) < 0 ||
-	    (rc = read_text(file, state, sizeof(state))) < 0)
+	    (rc = (int)read_small_file(file, state, sizeof(state))) < 0)
 		return rc;
 	return strncmp(state, "FROZEN", 6) == 0;
 }

@@ -20,8 +20,7 @@ uint64_t respond_monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Reads a small /proc file whole; bytes read or -errno. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
+ssize_t read_small_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -44,7 +43,7 @@ int proc_read_stat(pid_t pid, struct proc_stat *st)
 	unsigned long long v[20];
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	n = read_small(path, buf, sizeof(buf));
+	n = read_small_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	/* comm may hold spaces and parentheses: the fields start after the last ')' */
@@ -93,7 +92,7 @@ int proc_cgroup_path(pid_t pid, char *buf, size_t len)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	n = read_small(path, text, sizeof(text));
+	n = read_small_file(path, text, sizeof(text));
 	if (n < 0)
 		return (int)n;
 	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {

@@ -42,6 +42,10 @@ unsigned pidfds_wait_exit(const int *fds, size_t n, uint64_t deadline_ns);
 
 uint64_t respond_monotonic_ns(void);
 
+/* Reads a small /proc or cgroup file whole, NUL-terminated; bytes read
+ * or -errno. */
+ssize_t read_small_file(const char *path, char *buf, size_t len);
+
 /* Is path (a cgroup path) the same as or below dir? */
 bool cgroup_path_within(const char *path, const char *dir);
 

@@ -667,42 +667,43 @@ TEST(first_matching_rule_wins)
 	responder_free(r);
 }
 
+/* A policy block by a new process of cgroup rel: the outcome's text.
+ * cgroup_id 0: the responder finds the id from the path. */
+static const char *block_in(struct responder *r, const char *rel, uint64_t cgroup_id, pid_t *kid)
+{
+	static struct respond_result res;
+	struct respond_trigger t;
+
+	*kid = spawn(rel, body_sleep, 0);
+	t = process_trigger(*kid);
+	t.kind = RESPOND_KIND_BLOCK;
+	t.cgroup_id = cgroup_id;
+	t.cgroup_path = rel;
+	if (respond_handle(r, &t, NULL, NULL, &res) != 1)
+		return "(no rule matched)";
+	return res.text;
+}
+
 TEST(sixth_action_in_a_minute_is_rate_limited)
 {
-	char rel[128], rel2[128];
+	char rel[128], rel2[128], path[PATH_MAX];
 	struct responder *r = responder_with(
 		"actions: [{match: {kind: block}, action: kill_process}]\n"
 		"rate_limit: {per_workload: 5/min, global: 7/min}\n");
-	struct respond_result res;
 	struct stat st;
 	pid_t kids[9];
-	uint64_t id;
 
 	make_cgroup("rate", rel, sizeof(rel));
 	make_cgroup("rate2", rel2, sizeof(rel2));
-	char path[PATH_MAX];
 	snprintf(path, sizeof(path), V2 "%s", rel);
 	CHECK(stat(path, &st) == 0);
-	id = st.st_ino;
-	for (int i = 0; i < 6; i++) {
-		kids[i] = spawn(rel, body_sleep, 0);
-		struct respond_trigger t = process_trigger(kids[i]);
-		t.kind = RESPOND_KIND_BLOCK;
-		t.cgroup_id = id;
-		CHECK_INT(respond_handle(r, &t, NULL, NULL, &res), 1);
-		CHECK_STR(res.text, i < 5 ? "done" : "rate-limited");
-	}
+	for (int i = 0; i < 6; i++)
+		CHECK_STR(block_in(r, rel, st.st_ino, &kids[i]), i < 5 ? "done" : "rate-limited");
 	CHECK(!alive(kids[4]));
 	CHECK(alive(kids[5]));
 	/* another workload has its own bucket, until the global cap (7) */
-	for (int i = 6; i < 9; i++) {
-		kids[i] = spawn(rel2, body_sleep, 0);
-		struct respond_trigger t = process_trigger(kids[i]);
-		t.kind = RESPOND_KIND_BLOCK;
-		t.cgroup_path = rel2;
-		CHECK_INT(respond_handle(r, &t, NULL, NULL, &res), 1);
-		CHECK_STR(res.text, i < 8 ? "done" : "rate-limited");
-	}
+	for (int i = 6; i < 9; i++)
+		CHECK_STR(block_in(r, rel2, 0, &kids[i]), i < 8 ? "done" : "rate-limited");
 	CHECK(alive(kids[8]));
 	kill(kids[5], SIGKILL);
 	kill(kids[8], SIGKILL);
