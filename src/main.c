@@ -9,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "agent/control_cmd.h"
+#include "agent/requests.h"
 #include "enforce/policy.h"
 #include "agent/models_cmd.h"
 #include "agent/workloads_cmd.h"
@@ -542,6 +543,19 @@ static int cmd_enforce(int argc, char **argv)
 	return rc;
 }
 
+/* vigil respond ACTION TARGET: through the running agent */
+static int cmd_respond(int argc, char **argv)
+{
+	const char *state_dir;
+	int first, rc = parse_verb_args("respond", argc, argv, &state_dir, &first, NULL);
+
+	if (rc >= 0)
+		return rc;
+	if (argc - first != 2)
+		return usage_error("respond", "want ACTION TARGET (e.g. 'freeze web-1')%s", "");
+	return respond_request(state_dir, argv[first], argv[first + 1], stdout, stderr);
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -594,6 +608,11 @@ static const struct command commands[] = {
 	{"enforce", cmd_enforce, "Remove the enforcement a fail-closed agent left in the kernel.\n"
 	 "Refused while the agent runs.",
 	 "enforce clear [--pin-dir DIR] [--state-dir DIR]"},
+	{"respond", cmd_respond, "Act on a container or process now, through the running agent.\n"
+	 "ACTION: kill, kill_tree (TARGET a pid), stop, freeze, thaw, isolate, release\n"
+	 "(TARGET a container name or id prefix). The protected set still applies;\n"
+	 "prints the action's record, exit 0 when done.",
+	 "respond ACTION TARGET [--state-dir DIR]"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 

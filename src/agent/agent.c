@@ -17,6 +17,8 @@
 
 #include "agent/downstream.h"
 #include "agent/hold_queue.h"
+#include "agent/requests.h"
+#include "agent/responses.h"
 #include "enforce/enforcement.h"
 #include "output/block_json.h"
 #include "output/alert_json.h"
@@ -77,6 +79,7 @@ struct agent {
 	struct string_set *recorded;		/* containers whose metadata is in rec */
 	struct modeler *models;			/* NULL: behaviour models off */
 	struct enforcement *enforce;		/* NULL: no enforcement */
+	struct responses *responses;		/* NULL: no response actions */
 	struct string_set *protect_checked;	/* containers whose model mode was looked at */
 	char pid_path[4200];			/* STATE_DIR/vigil.pid, "" when none */
 	struct workload *alert_wl;		/* context of the rule matches being written */
@@ -306,6 +309,29 @@ static bool process_entered(struct agent *a, struct proc_entry *p,
 	return p->entered;
 }
 
+/* An alert that response actions may answer; carried out between batches. */
+static void queue_response(struct agent *a, enum respond_kind kind, const char *rule,
+			   int priority, int score, const struct workload *wl, uint32_t pid,
+			   uint64_t start_ns, uint64_t cgroup_id, uint64_t time_ns)
+{
+	struct respond_trigger t = {
+		.kind = kind, .rule = rule, .priority = priority, .score = score,
+		.time_ns = time_ns, .pid = (pid_t)pid, .start_ns = start_ns, .cgroup_id = cgroup_id,
+	};
+
+	if (wl && wl->kind == WORKLOAD_CONTAINER) {
+		t.container_id = wl->id;
+		if (wl->meta_state == META_READY) {
+			t.container_name = wl->meta.name;
+			t.container_image = wl->meta.image;
+			t.pod = wl->meta.pod_name;
+		}
+	} else if (wl && wl->unit[0]) {
+		t.unit = wl->unit;
+	}
+	responses_queue(a->responses, &t);
+}
+
 /* A rule matched: write the alert, held like the event for its workload's metadata. */
 static void on_rule_match(void *ctx, size_t rule_index, const struct rule_input *in)
 {
@@ -317,6 +343,13 @@ static void on_rule_match(void *ctx, size_t rule_index, const struct rule_input 
 	alert_json_write(&a->json, a->opts->rules, rule_index, in, a->alert_ctx, false);
 	deliver(a, a->alert_wl, a->alert_entered, a->ev.boot_ns, OUT_ALERT,
 		rule_engine_rule(a->opts->rules, rule_index)->priority, a->ev.real_ns);
+	if (responses_active(a->responses)) {
+		const struct engine_rule *r = rule_engine_rule(a->opts->rules, rule_index);
+
+		queue_response(a, RESPOND_KIND_RULE, r->name, r->priority, -1, a->alert_wl,
+			       a->ev.task.pid, in->proc ? in->proc->start_ns : 0, a->ev.cgroup_id,
+			       a->ev.real_ns);
+	}
 }
 
 static void evaluate_rules(struct agent *a, struct event_context *ectx, struct workload *wl,
@@ -501,6 +534,9 @@ static void on_enforcement_report(void *ctx, const struct enforcement_report *r)
 	block_json_write(&a->json, r, p, a->host, real_ns);
 	deliver(a, wl, p && p->entered, clock_ns(CLOCK_BOOTTIME), OUT_ALERT,
 		r->action[0] == 'b' ? PRIORITY_WARNING : PRIORITY_NOTICE, real_ns);
+	if (responses_active(a->responses) && r->action[0] == 'b')
+		queue_response(a, RESPOND_KIND_BLOCK, r->rule, PRIORITY_WARNING, -1, wl, r->pid,
+			       p ? p->start_ns : 0, r->cgroup_id, real_ns);
 }
 
 static int load_policies(struct agent *a)
@@ -589,6 +625,8 @@ static void enforcement_tick(struct agent *a)
 		fprintf(stderr, "vigil: reloading policies and exceptions\n");
 		if (a->enforce)
 			load_policies(a);
+		if (a->responses)
+			responses_reload(a->responses);
 		downstream_reload(a->down);
 	}
 	if (!a->enforce)
@@ -596,6 +634,119 @@ static void enforcement_tick(struct agent *a)
 	check_protecting_models(a);
 	if (a->workloads)
 		enforcement_reconcile(a->enforce, a->workloads);
+}
+
+/* ---- response actions ------------------------------------------------- */
+
+static int isolate_cgroup(void *ctx, uint64_t cgroup_id, bool on)
+{
+	struct agent *a = ctx;
+
+	return a->enforce ? enforcement_isolate(a->enforce, cgroup_id, on) : -ENOTSUP;
+}
+
+static const char *cgroup_path_of(void *ctx, uint64_t cgroup_id)
+{
+	struct agent *a = ctx;
+
+	return a->workloads ? workload_registry_cgroup_path(a->workloads, cgroup_id) : NULL;
+}
+
+/* An action's record, with the workload it acted on. */
+static void emit_action(void *ctx, const char *json, size_t len, uint64_t cgroup_id)
+{
+	struct agent *a = ctx;
+	struct workload *wl = a->workloads && cgroup_id ?
+		(struct workload *)workload_of_cgroup(a->workloads, cgroup_id) : NULL;
+
+	json_reset(&a->json);
+	json_raw(&a->json, json, len);
+	json_reset_nesting(&a->json);
+	deliver(a, wl, false, clock_ns(CLOCK_BOOTTIME), OUT_ACTION, OUT_PRIORITY_NONE,
+		clock_ns(CLOCK_REALTIME));
+}
+
+struct find_cgroup {
+	const struct workload_registry *reg;
+	const struct workload *wl;
+	uint64_t id;
+	const char *path;
+};
+
+static void match_cgroup(void *ctx, uint64_t id, const char *path)
+{
+	struct find_cgroup *f = ctx;
+
+	if (!f->id && workload_of_cgroup(f->reg, id) == f->wl) {
+		f->id = id;
+		f->path = path;
+	}
+}
+
+/* A container by name or id prefix (at least 4 characters). */
+static const struct workload *find_container(struct agent *a, const char *target)
+{
+	size_t n = strlen(target);
+
+	for (struct workload *wl = workload_registry_first(a->workloads); wl; wl = wl->next) {
+		if (wl->kind != WORKLOAD_CONTAINER || wl->stopped)
+			continue;
+		if ((n >= 4 && !strncmp(wl->id, target, n)) ||
+		    (wl->meta_state == META_READY && !strcmp(wl->meta.name, target)))
+			return wl;
+	}
+	return NULL;
+}
+
+/* `vigil respond ACTION TARGET`: TARGET is a pid or a container. */
+static void on_respond_request(void *ctx, const char *id, const char *action, const char *target)
+{
+	struct agent *a = ctx;
+	struct respond_trigger t = {.kind = RESPOND_MANUAL, .priority = -1, .score = -1};
+	char json[2048];
+	char *end;
+	long pid = strtol(target, &end, 10);
+
+	if (!strcmp(action, "kill"))
+		action = "kill_process";
+	if (!*end && pid > 0) {
+		t.pid = (pid_t)pid;
+	} else {
+		const struct workload *wl = a->workloads ? find_container(a, target) : NULL;
+		struct find_cgroup f = {.reg = a->workloads, .wl = wl};
+
+		if (wl)
+			workload_registry_each_cgroup(a->workloads, match_cgroup, &f);
+		if (!wl || !f.id) {
+			snprintf(json, sizeof(json), "{\"outcome\":\"failed: no running container or "
+				 "pid '%s'\"}", target);
+			respond_request_done(a->opts->cfg->state_dir, id, json, strlen(json));
+			return;
+		}
+		t.container_id = wl->id;
+		t.container_name = wl->meta_state == META_READY ? wl->meta.name : NULL;
+		t.container_image = wl->meta_state == META_READY ? wl->meta.image : NULL;
+		t.cgroup_id = f.id;
+		t.cgroup_path = f.path;
+	}
+	json[0] = 0;
+	responses_manual(a->responses, action, &t, emit_action, a, json, sizeof(json));
+	respond_request_done(a->opts->cfg->state_dir, id, json, strlen(json));
+}
+
+static void responses_tick(struct agent *a)
+{
+	if (!a->responses)
+		return;
+	responses_run(a->responses, cgroup_path_of, emit_action, a);
+}
+
+static int responses_start(struct agent *a)
+{
+	if (!a->opts->enforce)
+		return 0;	/* replay, trace: nothing acts on this machine */
+	a->responses = responses_open(a->opts->cfg, a->enforce ? isolate_cgroup : NULL, a);
+	return a->responses ? 0 : -1;
 }
 
 static void write_pid_file(struct agent *a)
@@ -628,6 +779,8 @@ static void every_second(struct agent *a, struct sensor *s)
 	if (a->models)
 		modeler_tick(a->models, clock_ns(CLOCK_REALTIME));
 	enforcement_tick(a);
+	if (a->responses)
+		respond_requests_each(a->opts->cfg->state_dir, on_respond_request, a);
 	report_new_drops(a, s);
 	downstream_tick(a->down, clock_ns(CLOCK_REALTIME));
 }
@@ -703,6 +856,8 @@ struct anomaly_context {
 	struct workload *wl;
 	bool entered;
 	uint64_t boot_ns;
+	uint32_t pid;
+	uint64_t start_ns, cgroup_id;	/* for response actions */
 	char *proc_json;		/* "proc":{...} */
 	char *fields_json;		/* "proc.name":...,... (output_fields members) */
 	char summary[256];		/* "nc (pid 12)" */
@@ -726,6 +881,9 @@ static void *anomaly_capture(void *ctx, const struct rule_input *in)
 	c->wl = (struct workload *)in->wl;
 	c->entered = in->entered;
 	c->boot_ns = in->ev->boot_ns;
+	c->pid = in->ev->task.pid;
+	c->start_ns = p ? p->start_ns : 0;
+	c->cgroup_id = in->ev->cgroup_id;
 	snprintf(c->summary, sizeof(c->summary), "%s (pid %u)", in->ev->task.comm, in->ev->task.pid);
 	json_init(&w);
 	json_object_begin(&w);
@@ -869,6 +1027,10 @@ static void anomaly_emit(void *ctx, const struct model_anomaly *an)
 	free(output);
 	deliver(a, c->wl, c->entered, c->boot_ns, OUT_ALERT, anomaly_priority_value(an->score),
 		an->time_ns);
+	if (responses_active(a->responses))
+		queue_response(a, RESPOND_KIND_ANOMALY, "Behaviour anomaly",
+			       anomaly_priority_value(an->score), an->score, c->wl, c->pid,
+			       c->start_ns, c->cgroup_id, an->time_ns);
 	anomaly_discard(a, c);
 }
 
@@ -992,6 +1154,7 @@ static void agent_teardown(struct agent *a)
 {
 	models_stop(a);
 	downstream_close(a->down, a->replaying ? a->ev.real_ns : clock_ns(CLOCK_REALTIME));
+	responses_close(a->responses);
 	enforcement_close(a->enforce);
 	string_set_free(a->protect_checked);
 	if (a->pid_path[0])
@@ -1036,7 +1199,7 @@ int agent_run(const struct agent_options *opts)
 		fprintf(stderr, "vigil: %s\n", err);
 		goto out;
 	}
-	if (enforcement_start(&a))
+	if (enforcement_start(&a) || responses_start(&a))
 		goto out;
 	write_pid_file(&a);
 	fprintf(stderr, "vigil: sensor ready (%d processes known)\n",
@@ -1051,6 +1214,7 @@ int agent_run(const struct agent_options *opts)
 		}
 		if (a.enforce)
 			enforcement_poll(a.enforce, on_enforcement_report, &a);
+		responses_tick(&a);
 		release_held(&a, false);
 		downstream_flush(a.down);
 		if (clock_ns(CLOCK_MONOTONIC) >= next_tick || reload_requested) {

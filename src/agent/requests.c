@@ -35,7 +35,7 @@ static bool valid_word(const char *s)
 	if (!*s || strlen(s) > 256)
 		return false;
 	for (; *s; s++)
-		if (*s <= ' ' || *s == '/' || *s == 0x7f)
+		if (*s <= ' ' || *s == '/' || *s == 0x7f || *s == '"' || *s == '\\')
 			return false;
 	return true;
 }

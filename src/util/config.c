@@ -185,6 +185,14 @@ static const struct config_key config_keys[] = {
 	  .choices = fail_mode_names },
 	{ KEY("enforce.pin_dir", CONFIG_STRING, enforce.pin_dir, "/sys/fs/bpf/vigil",
 	      "Where fail-closed enforcement is pinned (a bpffs directory).") },
+	{ KEY("response.file", CONFIG_STRING, response.file, "",
+	      "Response actions (YAML, see config/response.yaml): which alerts, anomalies\n"
+	      "or blocks kill the process or its tree, stop, freeze or isolate the\n"
+	      "container; rate limits and the protected set (pid 1, vigil, system\n"
+	      "units are always protected).  \"\" for none; reloaded on SIGHUP.") },
+	{ KEY("response.dry_run", CONFIG_BOOL, response.dry_run, "false",
+	      "Decide and report every response action (outcome \"dry-run\") without\n"
+	      "doing it, whatever response.file says.") },
 	{ KEY("output.stdout", CONFIG_BOOL, output.to_stdout, "true",
 	      "Write events and alerts as JSON lines to standard output.") },
 	{ KEY("output.events", CONFIG_BOOL, output.events, "true",

@@ -72,6 +72,10 @@ struct vigil_config {
 		char *pin_dir;			/* owned */
 	} enforce;
 	struct {
+		char *file;			/* owned; response actions (YAML), "" none */
+		bool dry_run;			/* decide and report, never act */
+	} response;
+	struct {
 		bool to_stdout;			/* key output.stdout */
 		bool events;			/* write events, not only alerts */
 		char *file;			/* owned; "" = no file output */

@@ -630,3 +630,8 @@ int workload_registry_save(struct workload_registry *reg, const char *path,
 	json_free(&w);
 	return rc;
 }
+
+const char *workload_registry_cgroup_path(const struct workload_registry *reg, uint64_t id)
+{
+	return cgroup_map_lookup(reg->paths, id);
+}

@@ -71,6 +71,9 @@ int workload_registry_poll(struct workload_registry *reg);
 /* Forget stopped containers and removed cgroups older than grace_ns. */
 void workload_registry_reap(struct workload_registry *reg, uint64_t now_ns, uint64_t grace_ns);
 
+/* The v2 path of a known cgroup id ("/libpod_parent/libpod-…"), NULL if unknown. */
+const char *workload_registry_cgroup_path(const struct workload_registry *reg, uint64_t id);
+
 /* Iterate (for `vigil workloads` state). */
 struct workload *workload_registry_first(struct workload_registry *reg);
 size_t workload_registry_count(const struct workload_registry *reg);
