@@ -624,6 +624,18 @@ TEST(dry_run_decides_and_does_nothing)
 	CHECK_INT(respond_handle(r, &t, capture, &cap, &res), 1);
 	CHECK_STR(res.text, "done");
 	CHECK(!alive(a));
+	/* the agent's own dry run wins over the rule's */
+	struct respond_options forced = { .dry_run = true };
+	struct responder *cautious = responder_new(&forced, config_of(
+		"actions: [{match: {kind: block}, action: kill_process, dry_run: false}]\n"));
+	pid_t b = spawn(NULL, body_sleep, 0);
+	struct respond_trigger tb = process_trigger(b);
+	tb.kind = RESPOND_KIND_BLOCK;
+	CHECK_INT(respond_handle(cautious, &tb, NULL, NULL, &res), 1);
+	CHECK_STR(res.text, "dry-run");
+	CHECK(alive(b));
+	kill(b, SIGKILL);
+	responder_free(cautious);
 	/* no rule matches an anomaly: nothing done, nothing reported */
 	t.kind = RESPOND_KIND_ANOMALY;
 	cap.count = 0;
