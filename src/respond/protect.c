@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "respond/proc_info.h"
+#include "workload/cgroup_path.h"
 
 static bool any_glob(char *const *globs, size_t n, const char *s)
 {
@@ -121,6 +122,7 @@ static bool holds_process(const char *path, pid_t pid)
 bool protect_cgroup(const struct response_config *c, const char *path,
 		    const char *container_name, char *why, size_t whylen)
 {
+	struct cgroup_workload w;
 	char comp[256];
 	const char *unit, *last;
 	size_t n;
@@ -139,6 +141,11 @@ bool protect_cgroup(const struct response_config *c, const char *path,
 		return snprintf(why, whylen, "a systemd slice"), true;
 	if ((unit = protected_unit_in(c, path, comp, sizeof(comp))))
 		return snprintf(why, whylen, "protected unit %s", unit), true;
+	/* "/libpod_parent", "/docker", a pod: every container under it would go */
+	if (cgroup_path_parse(path, strlen(path), &w) < 0 || w.kind == WORKLOAD_UNKNOWN)
+		return snprintf(why, whylen, "a runtime's cgroup that holds containers"), true;
+	if (w.conmon)
+		return snprintf(why, whylen, "a container monitor"), true;
 	if (holds_process(path, getpid()))
 		return snprintf(why, whylen, "holds vigil"), true;
 	if (holds_process(path, 1))

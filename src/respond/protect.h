@@ -17,8 +17,9 @@ bool protect_process(const struct response_config *c, pid_t pid, const char *con
 		     char *why, size_t whylen);
 
 /* Is the cgroup (path relative to the v2 mount) protected: the root, a
- * slice, a protected unit, one that holds vigil or pid 1, a protected
- * container, or not a clean absolute path? */
+ * slice, a protected unit, a runtime's parent or pod cgroup (it holds
+ * several containers), a container monitor (conmon), one that holds vigil
+ * or pid 1, a protected container, or not a clean absolute path? */
 bool protect_cgroup(const struct response_config *c, const char *path,
 		    const char *container_name, char *why, size_t whylen);
 

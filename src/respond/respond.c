@@ -383,7 +383,8 @@ int respond_handle(struct responder *r, const struct respond_trigger *t,
 			continue;
 		struct decision d = {
 			.action = rule->action, .t = t, .manual = false,
-			.dry_run = rule->dry_run >= 0 ? rule->dry_run : r->cfg->dry_run,
+			.dry_run = r->opts.dry_run ||
+				   (rule->dry_run >= 0 ? rule->dry_run : r->cfg->dry_run),
 			.config_line = rule->line,
 		};
 		decide(r, &d, on_result, ctx, res);

@@ -63,6 +63,7 @@ struct respond_options {
 	const char *cgroup2_root;	/* default "/sys/fs/cgroup/unified" */
 	const char *freezer_root;	/* v1 freezer; default "/sys/fs/cgroup/freezer" */
 	uint64_t wait_ns;		/* wait for gone/frozen; default 1 s */
+	bool dry_run;			/* every rule dry run, whatever the file says */
 	/* Network isolation lives in the enforcement maps: called with on =
 	 * true to cut a cgroup off, false to release it.  0 ok, else a
 	 * negative errno.  NULL: isolate/release fail with "not available". */

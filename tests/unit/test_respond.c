@@ -543,7 +543,8 @@ TEST(protected_processes_are_refused_and_untouched)
 	child = spawn(NULL, body_sleep, 0);
 	t = process_trigger(child);
 	check_refused(r, ACT_KILL_PROCESS, &t, "protected (protected executable ");
-	t = cgroup_trigger("/libpod_parent/libpod-abc");
+	t = cgroup_trigger("/libpod_parent/libpod-"
+			   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	t.container_name = "infra-db";
 	check_refused(r, ACT_FREEZE, &t, "protected (protected container infra-db)");
 	CHECK(alive(child));
@@ -568,6 +569,13 @@ TEST(protected_cgroups_are_refused)
 	check_refused(r, ACT_STOP, &t, "protected (not a clean cgroup path)");
 	t.cgroup_path = "libpod_parent";
 	check_refused(r, ACT_STOP, &t, "protected (not a clean cgroup path)");
+	/* every container of the runtime or the pod would go */
+	t.cgroup_path = "/libpod_parent";
+	check_refused(r, ACT_STOP, &t, "protected (a runtime's cgroup that holds containers)");
+	t.cgroup_path = "/kubepods/burstable/pod0b5c4d2e-1111-2222-3333-444455556666";
+	check_refused(r, ACT_FREEZE, &t, "protected (a runtime's cgroup that holds containers)");
+	t.cgroup_path = "/libpod_parent/conmon";
+	check_refused(r, ACT_STOP, &t, "protected (a container monitor)");
 
 	/* a cgroup that holds the test process itself */
 	CHECK(proc_cgroup_path(getpid(), own, sizeof(own)) == 0);
@@ -616,6 +624,18 @@ TEST(dry_run_decides_and_does_nothing)
 	CHECK_INT(respond_handle(r, &t, capture, &cap, &res), 1);
 	CHECK_STR(res.text, "done");
 	CHECK(!alive(a));
+	/* the agent's own dry run wins over the rule's */
+	struct respond_options forced = { .dry_run = true };
+	struct responder *cautious = responder_new(&forced, config_of(
+		"actions: [{match: {kind: block}, action: kill_process, dry_run: false}]\n"));
+	pid_t b = spawn(NULL, body_sleep, 0);
+	struct respond_trigger tb = process_trigger(b);
+	tb.kind = RESPOND_KIND_BLOCK;
+	CHECK_INT(respond_handle(cautious, &tb, NULL, NULL, &res), 1);
+	CHECK_STR(res.text, "dry-run");
+	CHECK(alive(b));
+	kill(b, SIGKILL);
+	responder_free(cautious);
 	/* no rule matches an anomaly: nothing done, nothing reported */
 	t.kind = RESPOND_KIND_ANOMALY;
 	cap.count = 0;
