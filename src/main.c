@@ -9,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "agent/control_cmd.h"
+#include "agent/downstream.h"
 #include "agent/requests.h"
 #include "enforce/policy.h"
 #include "agent/models_cmd.h"
@@ -347,6 +348,11 @@ static int cmd_config(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "check")) {
 		config_defaults(&cfg);
 		rc = config_load_file(&cfg, argv[2], err, sizeof(err));
+		if (!rc && downstream_check_config(&cfg, err, sizeof(err))) {
+			fprintf(stderr, "vigil config: %s: %s\n", argv[2], err);
+			config_free(&cfg);
+			return 1;
+		}
 		config_free(&cfg);
 		if (rc) {
 			fprintf(stderr, "vigil config: %s\n", err);

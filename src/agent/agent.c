@@ -80,6 +80,7 @@ struct agent {
 	struct modeler *models;			/* NULL: behaviour models off */
 	struct enforcement *enforce;		/* NULL: no enforcement */
 	struct responses *responses;		/* NULL: no response actions */
+	bool metrics_described;
 	struct string_set *protect_checked;	/* containers whose model mode was looked at */
 	char pid_path[4200];			/* STATE_DIR/vigil.pid, "" when none */
 	struct workload *alert_wl;		/* context of the rule matches being written */
@@ -488,6 +489,46 @@ static void report_new_drops(struct agent *a, struct sensor *s)
 	a->last_drops = st.drops;
 }
 
+/* The Prometheus endpoint's view of the agent, refreshed once a second. */
+static void update_metrics(struct agent *a, struct sensor *s)
+{
+	struct metrics *m = downstream_metrics(a->down);
+	struct sensor_stats st;
+
+	if (!m)
+		return;
+	if (!a->metrics_described) {
+		metrics_describe(m, "vigil_events_total", "Sensor events, by type.", true);
+		metrics_describe(m, "vigil_events_dropped_total",
+				 "Events lost in the kernel (ring buffer full).", true);
+		metrics_describe(m, "vigil_alerts_total", "Alerts raised, by rule.", true);
+		metrics_describe(m, "vigil_actions_total", "Response actions, by action and outcome.",
+				 true);
+		metrics_describe(m, "vigil_models", "Behaviour models, by mode.", false);
+		metrics_describe(m, "vigil_policy_blocks_total", "What policies blocked.", true);
+		a->metrics_described = true;
+	}
+	for (int t = 1; t < EVENT_TYPE_MAX; t++)
+		if (a->type_counts[t])
+			metrics_set(m, "vigil_events_total", "type", event_type_name(t),
+				    a->type_counts[t]);
+	if (s && sensor_stats(s, &st) == 0)
+		metrics_set(m, "vigil_events_dropped_total", NULL, NULL, st.drops);
+	if (a->models) {
+		struct modeler_counts c;
+
+		modeler_counts(a->models, &c);
+		for (int mode = 0; mode < 3; mode++)
+			metrics_set(m, "vigil_models", "mode", model_mode_name(mode), c.models[mode]);
+	}
+	if (a->enforce) {
+		struct enforcement_stats es;
+
+		enforcement_stats(a->enforce, &es);
+		metrics_set(m, "vigil_policy_blocks_total", NULL, NULL, es.blocked);
+	}
+}
+
 /* Metadata that arrived, deadlines that passed: release held events. */
 /* Metadata that arrived since the last look goes into the recording. */
 static void record_new_metadata(struct agent *a)
@@ -782,6 +823,7 @@ static void every_second(struct agent *a, struct sensor *s)
 	if (a->responses)
 		respond_requests_each(a->opts->cfg->state_dir, on_respond_request, a);
 	report_new_drops(a, s);
+	update_metrics(a, s);
 	downstream_tick(a->down, clock_ns(CLOCK_REALTIME));
 }
 

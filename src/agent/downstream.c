@@ -6,8 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "alert/exceptions.h"
+#include "output/metrics.h"
+#include "output/outputs.h"
+#include "output/sink_webhook.h"
+#include "output/syslog_format.h"
 #include "rules/ruleset.h"
 
 #define MAX_EXCEPTION_FILES 64
@@ -17,20 +24,10 @@ struct downstream {
 	bool replay;
 	struct alert_exceptions *exceptions;
 	struct alert_pipeline *pipeline;	/* NULL: alerts go out as they come */
-	FILE *out, *file_out;
-	bool broken;
-	uint64_t written, write_errors;
+	struct outputs *outputs;
+	uint64_t written;
 	char incident_path[4200];		/* where the next incident id is kept */
 };
-
-static void write_line(FILE *f, const char *text, size_t len, struct downstream *d, bool is_stdout)
-{
-	if (fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF)
-		return;
-	d->write_errors++;
-	if (is_stdout && errno == EPIPE)
-		d->broken = true;	/* the reader went away */
-}
 
 /* Every record that leaves vigil passes here. */
 static void publish(void *ctx, const struct out_record *r)
@@ -38,10 +35,7 @@ static void publish(void *ctx, const struct out_record *r)
 	struct downstream *d = ctx;
 
 	d->written++;
-	if (d->out)
-		write_line(d->out, r->json, r->len, d, true);
-	if (d->file_out)
-		write_line(d->file_out, r->json, r->len, d, false);
+	outputs_emit(d->outputs, r);
 }
 
 static struct alert_exceptions *load_exceptions(const struct vigil_config *cfg)
@@ -131,6 +125,77 @@ static int open_pipeline(struct downstream *d)
 	return 0;
 }
 
+int downstream_check_config(const struct vigil_config *cfg, char *err, size_t errlen)
+{
+	struct syslog_address a;
+	char host[256], why[300];
+	int port;
+
+	if (cfg->output.syslog_address[0] &&
+	    syslog_parse_address(cfg->output.syslog_address, &a, why, sizeof(why))) {
+		snprintf(err, errlen, "output.syslog.address: %s", why);
+		return -1;
+	}
+	if (syslog_facility_from_name(cfg->output.syslog_facility) < 0) {
+		snprintf(err, errlen, "output.syslog.facility: unknown facility '%.64s' (local0-local7, "
+			 "auth, authpriv, daemon, user)", cfg->output.syslog_facility);
+		return -1;
+	}
+	if (cfg->output.webhook_url[0] &&
+	    sink_webhook_check_url(cfg->output.webhook_url, why, sizeof(why))) {
+		snprintf(err, errlen, "output.webhook.url: %s", why);
+		return -1;
+	}
+	if (cfg->output.metrics_listen[0] &&
+	    metrics_parse_listen(cfg->output.metrics_listen, host, sizeof(host), &port, why,
+				 sizeof(why))) {
+		snprintf(err, errlen, "output.metrics.listen: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_outputs(struct downstream *d)
+{
+	const struct vigil_config *cfg = d->cfg;
+	char err[600], queue_dir[4200], host[256] = "";
+	struct outputs_options o = {
+		.to_stdout = cfg->output.to_stdout, .events = cfg->output.events,
+		.min_priority = cfg->output.min_priority, .file = cfg->output.file,
+		.file_max_bytes = cfg->output.file_max_size, .file_keep = cfg->output.file_keep,
+		.syslog_address = d->replay ? "" : cfg->output.syslog_address,
+		.syslog_cef = cfg->output.syslog_format == 1,
+		.syslog_facility = syslog_facility_from_name(cfg->output.syslog_facility),
+		.syslog_min_priority = cfg->output.syslog_min_priority,
+		.webhook_url = d->replay ? "" : cfg->output.webhook_url,
+		.webhook_headers = cfg->output.webhook_headers, .webhook_queue_dir = queue_dir,
+		.webhook_queue_max = cfg->output.webhook_queue_max,
+		.webhook_timeout_ms = (long)(cfg->output.webhook_timeout_ns / 1000000),
+		.webhook_min_priority = cfg->output.webhook_min_priority,
+		.metrics_listen = d->replay ? "" : cfg->output.metrics_listen,
+		.host = host, .version = VIGIL_VERSION,
+	};
+
+	if (downstream_check_config(cfg, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	gethostname(host, sizeof(host) - 1);
+	snprintf(queue_dir, sizeof(queue_dir), "%s/webhook-queue", cfg->state_dir);
+	d->outputs = outputs_open(&o, err, sizeof(err));
+	if (!d->outputs) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+struct metrics *downstream_metrics(struct downstream *d)
+{
+	outputs_update_metrics(d->outputs);
+	return outputs_metrics(d->outputs);
+}
+
 struct downstream *downstream_open(const struct vigil_config *cfg, bool replay)
 {
 	struct downstream *d = calloc(1, sizeof(*d));
@@ -141,15 +206,9 @@ struct downstream *downstream_open(const struct vigil_config *cfg, bool replay)
 	}
 	d->cfg = cfg;
 	d->replay = replay;
-	d->out = cfg->output.to_stdout ? stdout : NULL;
-	if (cfg->output.file && cfg->output.file[0]) {
-		d->file_out = fopen(cfg->output.file, "a");
-		if (!d->file_out) {
-			fprintf(stderr, "vigil: cannot open output.file %s: %s\n", cfg->output.file,
-				strerror(errno));
-			free(d);
-			return NULL;
-		}
+	if (open_outputs(d)) {
+		free(d);
+		return NULL;
 	}
 	if (cfg->alerts.enabled && open_pipeline(d)) {
 		downstream_close(d, 0);
@@ -168,16 +227,42 @@ void downstream_close(struct downstream *d, uint64_t now_ns)
 		alert_pipeline_free(d->pipeline);
 	}
 	alert_exceptions_free(d->exceptions);
-	if (d->out)
-		fflush(d->out);
-	if (d->file_out)
-		fclose(d->file_out);
+	outputs_close(d->outputs, 3000);
 	free(d);
+}
+
+/* Alerts by rule and actions by outcome, counted before dedup. */
+static void count_record(struct downstream *d, const struct out_record *rec)
+{
+	struct metrics *m = outputs_metrics(d->outputs);
+	cJSON *j;
+
+	if (!m || (rec->kind != OUT_ALERT && rec->kind != OUT_ACTION))
+		return;
+	j = cJSON_ParseWithLength(rec->json, rec->len);
+	if (rec->kind == OUT_ALERT) {
+		const cJSON *rule = cJSON_GetObjectItemCaseSensitive(j, "rule");
+
+		if (cJSON_IsString(rule))
+			metrics_add(m, "vigil_alerts_total", "rule", rule->valuestring, 1);
+	} else {
+		const cJSON *action = cJSON_GetObjectItemCaseSensitive(j, "action");
+		const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(j, "outcome");
+		char label[256];
+
+		if (cJSON_IsString(action) && cJSON_IsString(outcome)) {
+			snprintf(label, sizeof(label), "%s:%.*s", action->valuestring,
+				 (int)strcspn(outcome->valuestring, ":"), outcome->valuestring);
+			metrics_add(m, "vigil_actions_total", "action", label, 1);
+		}
+	}
+	cJSON_Delete(j);
 }
 
 void downstream_emit(struct downstream *d, const struct out_record *rec,
 		     const struct alert_context *ctx)
 {
+	count_record(d, rec);
 	if (d->pipeline && rec->kind == OUT_ALERT)
 		alert_pipeline_alert(d->pipeline, rec, ctx);
 	else if (d->pipeline && rec->kind == OUT_ACTION)
@@ -197,10 +282,7 @@ void downstream_tick(struct downstream *d, uint64_t now_ns)
 
 void downstream_flush(struct downstream *d)
 {
-	if (d->out)
-		fflush(d->out);
-	if (d->file_out)
-		fflush(d->file_out);
+	outputs_flush(d->outputs);
 }
 
 int downstream_reload(struct downstream *d)
@@ -222,14 +304,14 @@ int downstream_reload(struct downstream *d)
 
 bool downstream_broken(const struct downstream *d)
 {
-	return d->broken;
+	return outputs_broken(d->outputs);
 }
 
 void downstream_stats(const struct downstream *d, struct downstream_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->written = d->written;
-	out->write_errors = d->write_errors;
+	outputs_stats(d->outputs, &out->outputs);
 	if (d->pipeline)
 		alert_pipeline_get_stats(d->pipeline, &out->pipeline);
 }

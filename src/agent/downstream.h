@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "alert/alert_pipeline.h"
+#include "output/metrics.h"
+#include "output/outputs.h"
 #include "output/out_record.h"
 #include "util/config.h"
 
@@ -29,11 +31,18 @@ void downstream_flush(struct downstream *d);
 /* Reload exceptions (all or nothing); 0 or -1 (the old ones stay). */
 int downstream_reload(struct downstream *d);
 
+/* The output keys' values (addresses, URLs, facility): 0 or -1 with err. */
+int downstream_check_config(const struct vigil_config *cfg, char *err, size_t errlen);
+
+/* The metrics the agent feeds (NULL when no endpoint); refreshed sink counters. */
+struct metrics *downstream_metrics(struct downstream *d);
+
 /* The reader of stdout went away (EPIPE): the agent should stop. */
 bool downstream_broken(const struct downstream *d);
 
 struct downstream_stats {
-	uint64_t written, write_errors;
+	uint64_t written;
+	struct outputs_stats outputs;
 	struct alert_pipeline_stats pipeline;
 };
 void downstream_stats(const struct downstream *d, struct downstream_stats *out);

@@ -45,6 +45,7 @@ static const char *const log_level_names[] = { "debug", "info", "warn", "error",
 static const char *const matching_names[] = { "all", "first", NULL };
 static const char *const fail_mode_names[] = { "closed", "open", NULL };
 static const char *const dedup_by_names[] = { "exec_id", "exe", NULL };
+static const char *const syslog_format_names[] = { "json", "cef", NULL };
 /* Falco's priorities, most severe first (enum rules_priority order). */
 static const char *const priority_names[] = {
 	"emergency", "alert", "critical", "error", "warning", "notice", "informational",
@@ -199,6 +200,40 @@ static const struct config_key config_keys[] = {
 	      "Write every event; false writes only alerts.") },
 	{ KEY("output.file", CONFIG_STRING, output.file, "",
 	      "Also append events as JSON lines to this file; \"\" for none.") },
+	{ KEY("output.min_priority", CONFIG_ENUM, output.min_priority, "debug",
+	      "Alerts less severe than this are not written to stdout and output.file\n"
+	      "(incidents and response actions always are)."), .choices = priority_names },
+	{ KEY("output.file_max_size", CONFIG_SIZE, output.file_max_size, "100M",
+	      "Rotate output.file beyond this size (FILE.1 ... FILE.N); 0 never.") },
+	{ KEY("output.file_keep", CONFIG_INT, output.file_keep, "5",
+	      "Rotated files kept."), .min = 0, .max = 1000 },
+	{ KEY("output.syslog.address", CONFIG_STRING, output.syslog_address, "",
+	      "Send alerts, incidents and actions to syslog (RFC 5424): unix:/dev/log,\n"
+	      "udp:HOST:PORT or tcp:HOST:PORT (octet-counted frames); \"\" off.") },
+	{ KEY("output.syslog.format", CONFIG_ENUM, output.syslog_format, "json",
+	      "Message body: the alert's JSON, or \"cef\" (ArcSight Common Event Format)."),
+	  .choices = syslog_format_names },
+	{ KEY("output.syslog.facility", CONFIG_STRING, output.syslog_facility, "local0",
+	      "Syslog facility: local0-local7, auth, authpriv, daemon, user.") },
+	{ KEY("output.syslog.min_priority", CONFIG_ENUM, output.syslog_min_priority, "warning",
+	      "Alerts less severe than this are not sent to syslog."), .choices = priority_names },
+	{ KEY("output.webhook.url", CONFIG_STRING, output.webhook_url, "",
+	      "POST alerts, incidents and actions as JSON to this http(s) URL; \"\" off.\n"
+	      "Undelivered records wait on disk (state_dir/webhook-queue) and are\n"
+	      "retried with backoff: an endpoint that is down loses nothing that fits.") },
+	{ KEY("output.webhook.headers", CONFIG_STRING, output.webhook_headers, "",
+	      "Extra request headers, \"Name: value\" separated by \";\".") },
+	{ KEY("output.webhook.min_priority", CONFIG_ENUM, output.webhook_min_priority, "notice",
+	      "Alerts less severe than this are not sent to the webhook."),
+	  .choices = priority_names },
+	{ KEY("output.webhook.queue_max", CONFIG_SIZE, output.webhook_queue_max, "64M",
+	      "Most bytes waiting on disk for the webhook; beyond, the oldest are dropped\n"
+	      "(and counted).") },
+	{ KEY("output.webhook.timeout", CONFIG_DURATION, output.webhook_timeout_ns, "5s",
+	      "Per request."), .check = check_positive },
+	{ KEY("output.metrics.listen", CONFIG_STRING, output.metrics_listen, "",
+	      "Serve Prometheus metrics (GET /metrics) on HOST:PORT, e.g.\n"
+	      "127.0.0.1:9376; \"\" off.") },
 };
 
 #define KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))

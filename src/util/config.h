@@ -79,6 +79,19 @@ struct vigil_config {
 		bool to_stdout;			/* key output.stdout */
 		bool events;			/* write events, not only alerts */
 		char *file;			/* owned; "" = no file output */
+		int min_priority;		/* stdout/file alerts */
+		uint64_t file_max_size;		/* rotate beyond; 0 never */
+		int file_keep;
+		char *syslog_address;		/* owned; "" none */
+		int syslog_format;		/* 0 json, 1 cef */
+		char *syslog_facility;		/* owned */
+		int syslog_min_priority;
+		char *webhook_url;		/* owned; "" none */
+		char *webhook_headers;		/* owned */
+		int webhook_min_priority;
+		uint64_t webhook_queue_max;
+		uint64_t webhook_timeout_ns;
+		char *metrics_listen;		/* owned; "" none */
 	} output;
 };
 
