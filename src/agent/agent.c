@@ -80,7 +80,6 @@ struct agent {
 	struct modeler *models;			/* NULL: behaviour models off */
 	struct enforcement *enforce;		/* NULL: no enforcement */
 	struct responses *responses;		/* NULL: no response actions */
-	bool metrics_described;
 	struct string_set *protect_checked;	/* containers whose model mode was looked at */
 	char pid_path[4200];			/* STATE_DIR/vigil.pid, "" when none */
 	struct workload *alert_wl;		/* context of the rule matches being written */
@@ -497,17 +496,6 @@ static void update_metrics(struct agent *a, struct sensor *s)
 
 	if (!m)
 		return;
-	if (!a->metrics_described) {
-		metrics_describe(m, "vigil_events_total", "Sensor events, by type.", true);
-		metrics_describe(m, "vigil_events_dropped_total",
-				 "Events lost in the kernel (ring buffer full).", true);
-		metrics_describe(m, "vigil_alerts_total", "Alerts raised, by rule.", true);
-		metrics_describe(m, "vigil_actions_total", "Response actions, by action and outcome.",
-				 true);
-		metrics_describe(m, "vigil_models", "Behaviour models, by mode.", false);
-		metrics_describe(m, "vigil_policy_blocks_total", "What policies blocked.", true);
-		a->metrics_described = true;
-	}
 	for (int t = 1; t < EVENT_TYPE_MAX; t++)
 		if (a->type_counts[t])
 			metrics_set(m, "vigil_events_total", "type", event_type_name(t),

@@ -121,6 +121,13 @@ void outputs_emit(struct outputs *o, const struct out_record *r)
 
 static void describe_metrics(struct metrics *m)
 {
+	metrics_describe(m, "vigil_events_total", "Sensor events, by type.", true);
+	metrics_describe(m, "vigil_events_dropped_total",
+			 "Events lost in the kernel (ring buffer full).", true);
+	metrics_describe(m, "vigil_alerts_total", "Alerts raised (before dedup), by rule.", true);
+	metrics_describe(m, "vigil_actions_total", "Response actions, by action:outcome.", true);
+	metrics_describe(m, "vigil_models", "Behaviour models, by mode.", false);
+	metrics_describe(m, "vigil_policy_blocks_total", "What policies blocked.", true);
 	metrics_describe(m, "vigil_records_total", "Records written, by kind.", true);
 	metrics_describe(m, "vigil_alerts_by_priority_total", "Alerts written, by priority.", true);
 	metrics_describe(m, "vigil_output_sent_total", "Records a sink delivered.", true);
