@@ -26,6 +26,9 @@
 #define NS_PER_SEC 1000000000ULL
 #define RETENTION_EVERY_NS (5 * NS_PER_SEC)
 #define RETENTION_BUDGET_NS (50 * NS_PER_MS)
+/* at start the queue can absorb a longer pass (a store that was closed
+ * for a while may have a backlog of expired rows) */
+#define RETENTION_FIRST_BUDGET_NS (1000 * NS_PER_MS)
 #define BATCH_FIRST_CAP (256 * 1024)
 
 struct rec_hdr {
@@ -213,7 +216,8 @@ static void maybe_retention(struct store *s, bool now)
 		return;
 	s->last_retention_ns = mono;
 	rc = store_retention_pass(s->db, clock_of(CLOCK_REALTIME), s->o.retention_age_ns,
-				  s->o.retention_bytes, RETENTION_BUDGET_NS, &deleted);
+				  s->o.retention_bytes,
+				  now ? RETENTION_FIRST_BUDGET_NS : RETENTION_BUDGET_NS, &deleted);
 	pthread_mutex_lock(&s->lock);
 	s->st.deleted += deleted;
 	if (rc != SQLITE_OK)
@@ -222,20 +226,28 @@ static void maybe_retention(struct store *s, bool now)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Under the lock: wait for a full batch, the window's end, a flush or stop. */
-static void wait_for_batch(struct store *s)
+/* Under the lock: wait for a full batch, the window's end, a flush or
+ * stop.  Windows keep a fixed cadence (the time spent writing the last
+ * batch counts toward the next window), so a batch never holds more than
+ * one window of records while the writer keeps up. */
+static void wait_for_batch(struct store *s, uint64_t *deadline)
 {
-	uint64_t deadline = clock_of(CLOCK_MONOTONIC) + s->o.batch_window_ns;
-	struct timespec ts = { (time_t)(deadline / NS_PER_SEC), (long)(deadline % NS_PER_SEC) };
+	uint64_t now = clock_of(CLOCK_MONOTONIC);
+	struct timespec ts;
 
+	*deadline = *deadline > now ? *deadline : now;
+	ts.tv_sec = (time_t)(*deadline / NS_PER_SEC);
+	ts.tv_nsec = (long)(*deadline % NS_PER_SEC);
 	while (!s->stop && !s->flush_wanted && s->active.count < s->o.batch_max)
 		if (pthread_cond_timedwait(&s->wake, &s->lock, &ts) == ETIMEDOUT)
 			break;
+	*deadline += s->o.batch_window_ns;
 }
 
 static void *writer_main(void *arg)
 {
 	struct store *s = arg;
+	uint64_t deadline = clock_of(CLOCK_MONOTONIC) + s->o.batch_window_ns;
 
 	maybe_retention(s, true);
 	pthread_mutex_lock(&s->lock);
@@ -243,7 +255,7 @@ static void *writer_main(void *arg)
 		struct batch taken;
 		uint64_t seq;
 
-		wait_for_batch(s);
+		wait_for_batch(s, &deadline);
 		taken = s->active;
 		s->active = s->spare;
 		s->active.len = s->active.count = 0;

@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
+#define TEXT_OF(x) #x
+#define TEXT_OF_VALUE(x) TEXT_OF(x)
+#define SCHEMA_VERSION_TEXT TEXT_OF_VALUE(STORE_SCHEMA_VERSION)
 
-/* auto_vacuum must be chosen before the first table exists; retention
- * then gives pages back with incremental_vacuum, a few at a time. */
 static const char schema_sql[] =
-	"PRAGMA auto_vacuum=INCREMENTAL;"
 	"BEGIN;"
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS events("
@@ -58,7 +58,7 @@ static const char schema_sql[] =
 	" container_id TEXT PRIMARY KEY, kind TEXT, name TEXT, image TEXT, pod TEXT,"
 	" namespace TEXT, first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL, json TEXT);"
 	"CREATE INDEX IF NOT EXISTS workloads_last ON workloads(last_ns);"
-	"INSERT OR IGNORE INTO meta VALUES('schema_version', '1');"
+	"INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION_TEXT "');"
 	"COMMIT;";
 
 int store_db_exec(sqlite3 *db, const char *sql, const char *what, char *err, size_t errlen)
@@ -154,7 +154,11 @@ static sqlite3 *open_writer_once(const char *path, bool *corrupt, char *err, siz
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	rc = store_db_exec(db, "PRAGMA journal_mode=WAL", path, err, errlen);
+	/* auto_vacuum must be chosen before anything is written to a new file
+	 * (WAL mode writes the header); retention then gives pages back with
+	 * incremental_vacuum.  On an existing file this changes nothing. */
+	rc = store_db_exec(db, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL", path,
+			   err, errlen);
 	if (rc == SQLITE_OK)
 		version = schema_version(db, path, &rc, err, errlen);
 	if (rc != SQLITE_OK) {

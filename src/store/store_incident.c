@@ -34,7 +34,7 @@ struct node {
 
 struct item {
 	uint64_t t;
-	int order;			/* alert, action, event: at the same time */
+	int order;			/* at the same time: the event, its alert, the action */
 	char *text, *json;
 };
 
@@ -197,7 +197,7 @@ static void complete_from_execs(struct incident_view *v)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(v->db, "SELECT time_ns, json, parent_exec_id FROM events"
+	if (sqlite3_prepare_v2(v->db, "SELECT time_ns, json, parent_exec_id, pid, exe FROM events"
 			       " WHERE exec_id = ? AND type = 'exec' LIMIT 1", -1, &st, NULL))
 		return;
 	for (size_t i = 0; i < v->nnodes; i++) {
@@ -210,6 +210,12 @@ static void complete_from_execs(struct incident_view *v)
 			n->time_ns = (uint64_t)sqlite3_column_int64(st, 0);
 			if (!n->parent[0])
 				snprintf(n->parent, sizeof(n->parent), "%s", col_text(st, 2));
+			if (!n->pid)
+				n->pid = sqlite3_column_int64(st, 3);
+			if (!n->exe || !n->exe[0]) {
+				free(n->exe);
+				n->exe = strdup(col_text(st, 4));
+			}
 			if (ev) {
 				free(n->args);
 				n->args = join_args(cJSON_GetObjectItemCaseSensitive(ev, "proc"));
@@ -294,7 +300,7 @@ static void load_alerts(struct incident_view *v)
 			continue;
 		snprintf(text, sizeof(text), "alert   %-8s %s  (pid %lld %s)", jstr(a, "priority"),
 			 jstr(a, "rule"), (long long)jint(proc, "pid"), jstr(proc, "exe"));
-		add_item(v, (uint64_t)sqlite3_column_int64(st, 0), 0, text, col_text(st, 1));
+		add_item(v, (uint64_t)sqlite3_column_int64(st, 0), 1, text, col_text(st, 1));
 		nodes_from_alert(v, a);
 		cJSON_Delete(a);
 	}
@@ -336,7 +342,7 @@ static void load_actions(struct incident_view *v)
 			strncat(text, ")", sizeof(text) - strlen(text) - 1);
 		else
 			text[strlen(text) - 1] = '\0';	/* no pid: drop the "0" */
-		add_item(v, (uint64_t)sqlite3_column_int64(st, 0), 1, text, col_text(st, 6));
+		add_item(v, (uint64_t)sqlite3_column_int64(st, 0), 2, text, col_text(st, 6));
 		snprintf(mark, sizeof(mark), "%s: %s", col_text(st, 1), col_text(st, 2));
 		if (n)
 			add_mark(n->marks, sizeof(n->marks), mark);
@@ -361,7 +367,7 @@ static void load_events(struct incident_view *v)
 			snprintf(text, sizeof(text), "event   %-8s pid %lld %s  %s", col_text(st, 1),
 				 (long long)sqlite3_column_int64(st, 2), col_text(st, 3),
 				 col_text(st, 4));
-			add_item(v, (uint64_t)sqlite3_column_int64(st, 0), 2, text, col_text(st, 5));
+			add_item(v, (uint64_t)sqlite3_column_int64(st, 0), 0, text, col_text(st, 5));
 		}
 		sqlite3_reset(st);
 	}

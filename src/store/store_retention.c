@@ -25,9 +25,9 @@ static const struct { const char *table, *key, *time; } tables[] = {
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-/* DELETE of up to one chunk: older than cutoff, or just the oldest when
+/* DELETE of up to rows rows: older than cutoff, or just the oldest when
  * cutoff is UINT64_MAX.  Returns rows deleted, -1 on error (*rc). */
-static int64_t delete_chunk(sqlite3 *db, size_t t, uint64_t cutoff, int *rc)
+static int64_t delete_chunk(sqlite3 *db, size_t t, uint64_t cutoff, int64_t rows, int *rc)
 {
 	char sql[320];
 	sqlite3_stmt *st;
@@ -38,9 +38,9 @@ static int64_t delete_chunk(sqlite3 *db, size_t t, uint64_t cutoff, int *rc)
 	if (by_age)
 		snprintf(where, sizeof(where), "WHERE %s < ?1", tables[t].time);
 	snprintf(sql, sizeof(sql),
-		 "DELETE FROM %s WHERE %s IN (SELECT %s FROM %s %s ORDER BY %s LIMIT %d)",
+		 "DELETE FROM %s WHERE %s IN (SELECT %s FROM %s %s ORDER BY %s LIMIT %lld)",
 		 tables[t].table, tables[t].key, tables[t].key, tables[t].table, where,
-		 tables[t].time, STORE_RETENTION_CHUNK);
+		 tables[t].time, (long long)rows);
 	*rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (*rc != SQLITE_OK)
 		return -1;
@@ -85,7 +85,7 @@ static int by_age(sqlite3 *db, uint64_t cutoff, uint64_t deadline, uint64_t *del
 	for (size_t t = 0; t < NTABLES; t++) {
 		int64_t n;
 		do {
-			n = delete_chunk(db, t, cutoff, &rc);
+			n = delete_chunk(db, t, cutoff, STORE_RETENTION_CHUNK, &rc);
 			if (n < 0)
 				return rc;
 			*deleted += (uint64_t)n;
@@ -101,11 +101,15 @@ static int by_size(sqlite3 *db, uint64_t max_bytes, uint64_t deadline, uint64_t 
 	size_t t = 0;
 
 	while (t < NTABLES - 1 && mono_ns() < deadline) {
-		int64_t used = store_used_bytes(db), n;
+		int64_t used = store_used_bytes(db), n, rows;
 
 		if (used < 0 || (uint64_t)used <= max_bytes)
 			break;
-		n = delete_chunk(db, t, UINT64_MAX, &rc);
+		/* as many rows as the excess holds at 4 KiB a row: rarely more
+		 * than needed, since most rows are smaller */
+		rows = (used - (int64_t)max_bytes) / 4096 + 1;
+		n = delete_chunk(db, t, UINT64_MAX, rows < STORE_RETENTION_CHUNK ? rows :
+				 STORE_RETENTION_CHUNK, &rc);
 		if (n < 0)
 			return rc;
 		*deleted += (uint64_t)n;
@@ -125,8 +129,8 @@ int store_retention_pass(sqlite3 *db, uint64_t now_ns, uint64_t age_ns, uint64_t
 		rc = by_age(db, now_ns - age_ns, deadline, deleted);
 	if (rc == SQLITE_OK && max_bytes)
 		rc = by_size(db, max_bytes, deadline, deleted);
-	/* give freed pages back to the file system, a few MiB a pass */
+	/* give freed pages back to the file system, up to 64 MiB a pass */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA incremental_vacuum(2048)", NULL, NULL, NULL);
+		rc = sqlite3_exec(db, "PRAGMA incremental_vacuum(16384)", NULL, NULL, NULL);
 	return rc;
 }
