@@ -174,6 +174,7 @@ static bool record_problem(int rc)
 
 static void write_batch(struct store *s, struct batch *b)
 {
+	uint64_t start = clock_of(CLOCK_MONOTONIC), took;
 	size_t off = 0, invalid = 0, i = 0;
 	int rc = store_writer_begin(&s->w);
 
@@ -201,9 +202,13 @@ static void write_batch(struct store *s, struct batch *b)
 	if (s->failing)
 		fprintf(stderr, "vigil: store: %s: writing works again\n", s->path);
 	s->failing = false;
+	took = clock_of(CLOCK_MONOTONIC) - start;
 	pthread_mutex_lock(&s->lock);
 	s->st.written += b->count - invalid;
 	s->st.batches++;
+	s->st.last_batch_ns = took;
+	if (took > s->st.max_batch_ns)
+		s->st.max_batch_ns = took;
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -55,6 +55,8 @@ struct store_stats {
 	uint64_t batches;		/* transactions committed */
 	uint64_t deleted;		/* rows removed by retention */
 	uint64_t queued;		/* waiting now */
+	uint64_t last_batch_ns;		/* time the last batch took to parse and commit */
+	uint64_t max_batch_ns;		/* the longest so far */
 	char last_error[256];		/* "" when none yet */
 };
 
