@@ -80,20 +80,29 @@ static const char *find_key(const char *s, size_t len, const char *key, size_t k
 	return NULL;
 }
 
+/* Bytes of the string value at v, up to its closing quote (escapes
+ * are skipped over, not decoded). */
+static size_t string_length(const char *v, const char *limit)
+{
+	const char *end;
+
+	for (end = v; end < limit && *end != '"'; end++)
+		if (*end == '\\' && end + 1 < limit)
+			end++;
+	return (size_t)(end - v);
+}
+
 /* The string value after `key` (a pattern ending in the opening quote):
  * points into json, *n up to the closing quote (escapes left as they are). */
 static const char *string_after(const char *json, size_t len, const char *key, size_t *n)
 {
 	size_t klen = strlen(key);
-	const char *v = len > klen ? find_key(json, len, key, klen) : NULL, *end;
+	const char *v = len > klen ? find_key(json, len, key, klen) : NULL;
 
 	if (!v)
 		return NULL;
 	v += klen;
-	for (end = v; end < json + len && *end != '"'; end++)
-		if (*end == '\\' && end + 1 < json + len)
-			end++;
-	*n = (size_t)(end - v);
+	*n = string_length(v, json + len);
 	return v;
 }
 
@@ -127,7 +136,7 @@ static const char *string_after_backward(const char *json, size_t len, const cha
 					 size_t *n)
 {
 	size_t klen = strlen(key);
-	const char *p, *end;
+	const char *p;
 
 	if (len < klen)
 		return NULL;
@@ -137,10 +146,7 @@ static const char *string_after_backward(const char *json, size_t len, const cha
 	if (p < json)
 		return NULL;
 	p += klen;
-	for (end = p; end < json + len && *end != '"'; end++)
-		if (*end == '\\' && end + 1 < json + len)
-			end++;
-	*n = (size_t)(end - p);
+	*n = string_length(p, json + len);
 	return p;
 }
 

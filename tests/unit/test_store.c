@@ -211,6 +211,18 @@ static void integrity(char *out, size_t cap)
 	sqlite3_close(db);
 }
 
+/* Rows `vigil events OPT VALUE --json --limit 0` prints; -1 on failure. */
+static int json_rows(const char *opt, const char *value)
+{
+	int rc, n;
+	char *out = run_cmd(store_cmd_events, &rc, "events", opt, value, "--json", "--limit", "0",
+			    NULL);
+
+	n = rc ? -1 : count_lines(out);
+	free(out);
+	return n;
+}
+
 /* ---- argument parsing ---------------------------------------------------- */
 
 TEST(durations_times_sizes)
@@ -396,32 +408,17 @@ TEST(mixed_records_query_exactly)
 		      "--limit=0", NULL);	/* an id prefix */
 	CHECK_INT(count_lines(out), x.web);
 	free(out);
-	out = run_cmd(store_cmd_events, &rc, "events", "--pod", "shop/db-pod", "--json",
-		      "--limit", "0", NULL);
-	CHECK_INT(count_lines(out), x.by_pod);
-	free(out);
-	out = run_cmd(store_cmd_events, &rc, "events", "--type", "exec,connect", "--json",
-		      "--limit", "0", NULL);
-	CHECK_INT(count_lines(out), x.exec_connect);
-	free(out);
+	CHECK_INT(json_rows("--pod", "shop/db-pod"), x.by_pod);
+	CHECK_INT(json_rows("--type", "exec,connect"), x.exec_connect);
 	rfc3339(since, sizeof(since), w0);
 	rfc3339(until, sizeof(until), w1);
 	out = run_cmd(store_cmd_events, &rc, "events", "--since", since, "--until", until,
 		      "--json", "--limit", "0", NULL);
 	CHECK_INT(count_lines(out), x.window);
 	free(out);
-	out = run_cmd(store_cmd_events, &rc, "events", "--path", "/etc/*", "--json", "--limit",
-		      "0", NULL);
-	CHECK_INT(count_lines(out), x.etc);
-	free(out);
-	out = run_cmd(store_cmd_events, &rc, "events", "--process", "nginx", "--json", "--limit",
-		      "0", NULL);
-	CHECK_INT(count_lines(out), x.nginx);
-	free(out);
-	out = run_cmd(store_cmd_events, &rc, "events", "--process", "77", "--json", "--limit",
-		      "0", NULL);
-	CHECK_INT(count_lines(out), x.pid_77);
-	free(out);
+	CHECK_INT(json_rows("--path", "/etc/*"), x.etc);
+	CHECK_INT(json_rows("--process", "nginx"), x.nginx);
+	CHECK_INT(json_rows("--process", "77"), x.pid_77);
 	/* the latest 5, oldest first, in a table with a header */
 	out = run_cmd(store_cmd_events, &rc, "events", "--limit", "5", NULL);
 	CHECK_INT(count_lines(out), 6);
