@@ -15,6 +15,7 @@
 #include "agent/models_cmd.h"
 #include "agent/workloads_cmd.h"
 #include "rules/ruleset.h"
+#include "store/store_cmd.h"
 #include "sensor/doctor.h"
 #include "sensor/event_names.h"
 #include "util/config.h"
@@ -265,9 +266,11 @@ static int run_agent(const char *cmd, int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	/* events are rendered for stdout/file, or for the audit store to keep */
+	bool store_events = !replay && strcmp(cmd, "trace") && cfg.store.enabled && cfg.store.events;
 	struct agent_options opts = {
 		.cfg = &cfg,
-		.output_mask = cfg.output.events ? cfg.sensor.events : 0,
+		.output_mask = cfg.output.events || store_events ? cfg.sensor.events : 0,
 		.proc_root = "/proc",
 	};
 	struct loaded_rules rules;
@@ -562,6 +565,54 @@ static int cmd_respond(int argc, char **argv)
 	return respond_request(state_dir, argv[first], argv[first + 1], stdout, stderr);
 }
 
+/* The audit store's commands: --state-dir picks STATE_DIR/audit.db,
+ * --db FILE (handled by the store) any file. */
+static int store_command(int argc, char **argv,
+			 int (*fn)(const char *db, int argc, char **argv))
+{
+	const char *state_dir = "/var/lib/vigil";
+	char db[4200];
+	int out = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--state-dir") && i + 1 < argc) {
+			state_dir = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--state-dir=", 12)) {
+			state_dir = argv[i] + 12;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	snprintf(db, sizeof(db), "%s/audit.db", state_dir);
+	return fn(db, out, argv);
+}
+
+static int cmd_events(int argc, char **argv)
+{
+	return store_command(argc, argv, store_cmd_events);
+}
+
+static int cmd_incidents(int argc, char **argv)
+{
+	return store_command(argc, argv, store_cmd_incidents);
+}
+
+/* vigil incident show N */
+static int cmd_incident(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "show"))
+		return usage_error("incident", "want 'show N'%s", "");
+	return store_command(argc - 1, argv + 1, store_cmd_incident_show);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	return store_command(argc, argv, store_cmd_export);
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -619,6 +670,19 @@ static const struct command commands[] = {
 	 "(TARGET a container name or id prefix). The protected set still applies;\n"
 	 "prints the action's record, exit 0 when done.",
 	 "respond ACTION TARGET [--state-dir DIR]"},
+	{"events", cmd_events, "Query the audit store's events (after the container is gone too).\n"
+	 "Filters: --workload ID, --container NAME|ID, --pod NAME, --type exec,open,...,\n"
+	 "--process PID|EXE-GLOB, --path GLOB, --since/--until (RFC 3339 or 10m, 2h, 7d),\n"
+	 "--limit N; a table, or --json (one event object per line).",
+	 "events [filters] [--json] [--state-dir DIR | --db FILE]"},
+	{"incidents", cmd_incidents, "List incidents from the audit store (id, time, severity, count,\n"
+	 "container, title); --json for one object per line.",
+	 "incidents [--since ...] [--json] [--state-dir DIR | --db FILE]"},
+	{"incident", cmd_incident, "Show one incident: its timeline (alerts, actions, events of the\n"
+	 "process tree) and its process tree, with what was blocked or killed.",
+	 "incident show N [--json] [--state-dir DIR | --db FILE]"},
+	{"export", cmd_export, "Everything in the audit store as JSON lines, in time order.",
+	 "export [--since ...] [--until ...] [--container ...] [--state-dir DIR | --db FILE]"},
 	{"version", cmd_version, "Print the version.", "version"},
 };
 

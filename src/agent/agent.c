@@ -80,6 +80,7 @@ struct agent {
 	struct modeler *models;			/* NULL: behaviour models off */
 	struct enforcement *enforce;		/* NULL: no enforcement */
 	struct responses *responses;		/* NULL: no response actions */
+	char alert_root[EXEC_ID_LEN + 1];	/* process tree root of the next delivered alert */
 	struct string_set *protect_checked;	/* containers whose model mode was looked at */
 	char pid_path[4200];			/* STATE_DIR/vigil.pid, "" when none */
 	struct workload *alert_wl;		/* context of the rule matches being written */
@@ -181,6 +182,7 @@ static void emit_record(struct agent *a, const struct out_record *rec, const str
 	char key[CGROUP_NAME_MAX + 8], model_id[CGROUP_NAME_MAX + 16];
 	int mode = -1;
 
+	ctx.root_exec_id = rec->root_exec_id;
 	if (wl && (rec->kind == OUT_ALERT || rec->kind == OUT_ACTION)) {
 		if (wl->kind == WORKLOAD_CONTAINER) {
 			ctx.workload_key = wl->id;
@@ -224,6 +226,7 @@ static void emit_held(void *ctx, const struct held_event *e)
 	struct out_record rec = {
 		.kind = e->kind, .priority = e->priority, .time_ns = e->time_ns,
 		.json = e->json, .len = e->len,
+		.root_exec_id = e->root_exec_id[0] ? e->root_exec_id : NULL,
 	};
 
 	write_with_workload(ctx, &rec, e->wl, e->entered);
@@ -233,11 +236,16 @@ static void emit_held(void *ctx, const struct held_event *e)
 static void deliver(struct agent *a, struct workload *wl, bool entered, uint64_t now_ns,
 		    enum out_kind kind, int priority, uint64_t time_ns)
 {
+	char root[EXEC_ID_LEN + 1];
 	struct out_record rec = {
 		.kind = kind, .priority = priority, .time_ns = time_ns,
 		.json = a->json.buf, .len = a->json.len,
 	};
 
+	/* the root belongs to this record only */
+	snprintf(root, sizeof(root), "%s", a->alert_root);
+	rec.root_exec_id = root[0] ? root : NULL;
+	a->alert_root[0] = 0;
 	if (a->json.failed || rec.len < 2)
 		return;
 	if (!wl) {
@@ -309,6 +317,22 @@ static bool process_entered(struct agent *a, struct proc_entry *p,
 	return p->entered;
 }
 
+/* The top of p's process tree inside its workload: incidents group the
+ * alerts of one tree (a container's init and what it started; a host
+ * service's main process). */
+static void note_tree_root(struct agent *a, const struct proc_entry *p, const struct workload *wl)
+{
+	const struct proc_entry *top = p;
+
+	a->alert_root[0] = 0;
+	if (!p || !a->workloads)
+		return;
+	while (top->parent && top->parent->cgroup_id &&
+	       workload_of_cgroup(a->workloads, top->parent->cgroup_id) == wl)
+		top = top->parent;
+	snprintf(a->alert_root, sizeof(a->alert_root), "%s", top->exec_id);
+}
+
 /* An alert that response actions may answer; carried out between batches. */
 static void queue_response(struct agent *a, enum respond_kind kind, const char *rule,
 			   int priority, int score, const struct workload *wl, uint32_t pid,
@@ -341,6 +365,7 @@ static void on_rule_match(void *ctx, size_t rule_index, const struct rule_input 
 	a->alert_ctx->user = user_name_lookup(a->users, a->ev.task.uid);	/* only now: it reads the clock */
 	json_reset(&a->json);
 	alert_json_write(&a->json, a->opts->rules, rule_index, in, a->alert_ctx, false);
+	note_tree_root(a, in->proc, a->alert_wl);
 	deliver(a, a->alert_wl, a->alert_entered, a->ev.boot_ns, OUT_ALERT,
 		rule_engine_rule(a->opts->rules, rule_index)->priority, a->ev.real_ns);
 	if (responses_active(a->responses)) {
@@ -561,6 +586,7 @@ static void on_enforcement_report(void *ctx, const struct enforcement_report *r)
 	a->alerts++;
 	json_reset(&a->json);
 	block_json_write(&a->json, r, p, a->host, real_ns);
+	note_tree_root(a, p, wl);
 	deliver(a, wl, p && p->entered, clock_ns(CLOCK_BOOTTIME), OUT_ALERT,
 		r->action[0] == 'b' ? PRIORITY_WARNING : PRIORITY_NOTICE, real_ns);
 	if (responses_active(a->responses) && r->action[0] == 'b')
@@ -888,6 +914,7 @@ struct anomaly_context {
 	uint64_t boot_ns;
 	uint32_t pid;
 	uint64_t start_ns, cgroup_id;	/* for response actions */
+	char root[EXEC_ID_LEN + 1];	/* process tree root in the workload */
 	char *proc_json;		/* "proc":{...} */
 	char *fields_json;		/* "proc.name":...,... (output_fields members) */
 	char summary[256];		/* "nc (pid 12)" */
@@ -914,6 +941,9 @@ static void *anomaly_capture(void *ctx, const struct rule_input *in)
 	c->pid = in->ev->task.pid;
 	c->start_ns = p ? p->start_ns : 0;
 	c->cgroup_id = in->ev->cgroup_id;
+	note_tree_root(a, p, in->wl);
+	snprintf(c->root, sizeof(c->root), "%s", a->alert_root);
+	a->alert_root[0] = 0;
 	snprintf(c->summary, sizeof(c->summary), "%s (pid %u)", in->ev->task.comm, in->ev->task.pid);
 	json_init(&w);
 	json_object_begin(&w);
@@ -1055,6 +1085,7 @@ static void anomaly_emit(void *ctx, const struct model_anomaly *an)
 	json_raw(&a->json, c->proc_json, strlen(c->proc_json));
 	json_object_end(&a->json);
 	free(output);
+	snprintf(a->alert_root, sizeof(a->alert_root), "%s", c->root);
 	deliver(a, c->wl, c->entered, c->boot_ns, OUT_ALERT, anomaly_priority_value(an->score),
 		an->time_ns);
 	if (responses_active(a->responses))

@@ -16,6 +16,7 @@
 #include "output/sink_webhook.h"
 #include "output/syslog_format.h"
 #include "rules/ruleset.h"
+#include "store/store.h"
 
 #define MAX_EXCEPTION_FILES 64
 
@@ -25,6 +26,7 @@ struct downstream {
 	struct alert_exceptions *exceptions;
 	struct alert_pipeline *pipeline;	/* NULL: alerts go out as they come */
 	struct outputs *outputs;
+	struct store *store;			/* NULL: no audit store */
 	uint64_t written;
 	char incident_path[4200];		/* where the next incident id is kept */
 };
@@ -36,6 +38,8 @@ static void publish(void *ctx, const struct out_record *r)
 
 	d->written++;
 	outputs_emit(d->outputs, r);
+	if (d->store)
+		store_append(d->store, r);
 }
 
 static struct alert_exceptions *load_exceptions(const struct vigil_config *cfg)
@@ -116,6 +120,9 @@ static int open_pipeline(struct downstream *d)
 		snprintf(d->incident_path, sizeof(d->incident_path), "%s/incident.next",
 			 cfg->state_dir);
 		o.first_incident_id = read_next_incident(d->incident_path);
+		/* the store knows the last id even when incident.next was lost */
+		if (d->store && store_last_incident_id(d->store) >= o.first_incident_id)
+			o.first_incident_id = store_last_incident_id(d->store) + 1;
 	}
 	d->pipeline = alert_pipeline_new(&o);
 	if (!d->pipeline) {
@@ -190,8 +197,41 @@ static int open_outputs(struct downstream *d)
 	return 0;
 }
 
+static int open_store(struct downstream *d)
+{
+	const struct vigil_config *cfg = d->cfg;
+	struct store_options o;
+	char path[4200], err[512];
+
+	store_options_default(&o);
+	if (cfg->store.path[0])
+		snprintf(path, sizeof(path), "%s", cfg->store.path);
+	else
+		snprintf(path, sizeof(path), "%s/audit.db", cfg->state_dir);
+	o.path = path;
+	o.events = (enum store_events_mode)cfg->store.events;
+	o.batch_window_ns = cfg->store.batch_window_ns;
+	o.retention_age_ns = cfg->store.retention_age_ns;
+	o.retention_bytes = cfg->store.retention_size;
+	d->store = store_open(&o, err, sizeof(err));
+	if (!d->store) {
+		fprintf(stderr, "vigil: audit store: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 struct metrics *downstream_metrics(struct downstream *d)
 {
+	struct metrics *m = outputs_metrics(d->outputs);
+
+	if (m && d->store) {
+		struct store_stats st;
+
+		store_get_stats(d->store, &st);
+		metrics_set(m, "vigil_store_rows_written_total", NULL, NULL, st.written);
+		metrics_set(m, "vigil_store_dropped_total", NULL, NULL, st.dropped + st.failed);
+	}
 	outputs_update_metrics(d->outputs);
 	return outputs_metrics(d->outputs);
 }
@@ -207,6 +247,11 @@ struct downstream *downstream_open(const struct vigil_config *cfg, bool replay)
 	d->cfg = cfg;
 	d->replay = replay;
 	if (open_outputs(d)) {
+		free(d);
+		return NULL;
+	}
+	if (!replay && cfg->store.enabled && open_store(d)) {
+		outputs_close(d->outputs, 0);
 		free(d);
 		return NULL;
 	}
@@ -227,6 +272,7 @@ void downstream_close(struct downstream *d, uint64_t now_ns)
 		alert_pipeline_free(d->pipeline);
 	}
 	alert_exceptions_free(d->exceptions);
+	store_close(d->store);
 	outputs_close(d->outputs, 3000);
 	free(d);
 }

@@ -1,6 +1,7 @@
 /* hold_queue.c - a FIFO of rendered events awaiting metadata. */
 #include "agent/hold_queue.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,8 @@ int hold_queue_push(struct hold_queue *q, struct workload *wl, bool entered,
 	e->kind = rec->kind;
 	e->priority = rec->priority;
 	e->time_ns = rec->time_ns;
+	snprintf(e->root_exec_id, sizeof(e->root_exec_id), "%s",
+		 rec->root_exec_id ? rec->root_exec_id : "");
 	e->len = len;
 	e->next = NULL;
 	memcpy(e->json, rec->json, len);

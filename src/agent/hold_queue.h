@@ -21,6 +21,7 @@ struct held_event {
 	enum out_kind kind;
 	int priority;
 	uint64_t time_ns;
+	char root_exec_id[24];		/* "" unknown */
 	size_t len;
 	struct held_event *next;
 	char json[];		/* the event object without its closing brace */

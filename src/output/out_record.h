@@ -31,6 +31,9 @@ struct out_record {
 	uint64_t time_ns;		/* wall clock, ns since the epoch */
 	const char *json;
 	size_t len;
+	/* Alerts: the exec id of the top of the process's tree inside its
+	 * workload (incidents group by it); NULL when unknown. */
+	const char *root_exec_id;
 };
 
 #endif

@@ -128,6 +128,10 @@ static void describe_metrics(struct metrics *m)
 	metrics_describe(m, "vigil_actions_total", "Response actions, by action:outcome.", true);
 	metrics_describe(m, "vigil_models", "Behaviour models, by mode.", false);
 	metrics_describe(m, "vigil_policy_blocks_total", "What policies blocked.", true);
+	metrics_describe(m, "vigil_store_rows_written_total", "Rows the audit store committed.",
+			 true);
+	metrics_describe(m, "vigil_store_dropped_total",
+			 "Records the audit store lost (queue full, disk errors).", true);
 	metrics_describe(m, "vigil_records_total", "Records written, by kind.", true);
 	metrics_describe(m, "vigil_alerts_by_priority_total", "Alerts written, by priority.", true);
 	metrics_describe(m, "vigil_output_sent_total", "Records a sink delivered.", true);

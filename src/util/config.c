@@ -46,6 +46,7 @@ static const char *const matching_names[] = { "all", "first", NULL };
 static const char *const fail_mode_names[] = { "closed", "open", NULL };
 static const char *const dedup_by_names[] = { "exec_id", "exe", NULL };
 static const char *const syslog_format_names[] = { "json", "cef", NULL };
+static const char *const store_events_names[] = { "none", "security", "all", NULL };
 /* Falco's priorities, most severe first (enum rules_priority order). */
 static const char *const priority_names[] = {
 	"emergency", "alert", "critical", "error", "warning", "notice", "informational",
@@ -186,6 +187,24 @@ static const struct config_key config_keys[] = {
 	  .choices = fail_mode_names },
 	{ KEY("enforce.pin_dir", CONFIG_STRING, enforce.pin_dir, "/sys/fs/bpf/vigil",
 	      "Where fail-closed enforcement is pinned (a bpffs directory).") },
+	{ KEY("store.enabled", CONFIG_BOOL, store.enabled, "true",
+	      "Keep an audit store (SQLite, WAL) of security-relevant events, alerts,\n"
+	      "incidents and response actions, with workload metadata, answerable after\n"
+	      "the container is gone (vigil events, incidents, incident show, export).") },
+	{ KEY("store.path", CONFIG_STRING, store.path, "",
+	      "The database file; \"\" is state_dir/audit.db.") },
+	{ KEY("store.events", CONFIG_ENUM, store.events, "security",
+	      "Which sensor events are kept: \"security\" (execs, exits, file changes,\n"
+	      "sensitive or refused opens, network, privilege and namespace changes,\n"
+	      "container lifecycle), \"all\", or \"none\" (alerts, incidents and actions\n"
+	      "only)."), .choices = store_events_names },
+	{ KEY("store.batch_window", CONFIG_DURATION, store.batch_window_ns, "200ms",
+	      "Records are written in one transaction this often, off the event path;\n"
+	      "a crash loses at most about this much."), .check = check_positive },
+	{ KEY("store.retention_age", CONFIG_DURATION, store.retention_age_ns, "30d",
+	      "Rows older than this are deleted; 0 keeps them.") },
+	{ KEY("store.retention_size", CONFIG_SIZE, store.retention_size, "1G",
+	      "Above this size the oldest rows are deleted; 0 for no limit.") },
 	{ KEY("response.file", CONFIG_STRING, response.file, "",
 	      "Response actions (YAML, see config/response.yaml): which alerts, anomalies\n"
 	      "or blocks kill the process or its tree, stop, freeze or isolate the\n"

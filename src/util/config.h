@@ -72,6 +72,14 @@ struct vigil_config {
 		char *pin_dir;			/* owned */
 	} enforce;
 	struct {
+		bool enabled;			/* the SQLite audit store */
+		char *path;			/* owned; "" = state_dir/audit.db */
+		int events;			/* 0 none, 1 security, 2 all */
+		uint64_t batch_window_ns;
+		uint64_t retention_age_ns;	/* 0 keep */
+		uint64_t retention_size;	/* 0 no limit */
+	} store;
+	struct {
 		char *file;			/* owned; response actions (YAML), "" none */
 		bool dry_run;			/* decide and report, never act */
 	} response;
