@@ -126,6 +126,7 @@ bench: deps
 	@bash bench/attribution.sh
 	@bash bench/rules.sh
 	@bash bench/models.sh
+	@bash bench/store.sh
 	$(MAKE) $(OUT)/bench/enforce_latency
 	@$(OUT)/bench/enforce_latency 300
 

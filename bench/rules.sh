@@ -92,20 +92,22 @@ replay_rate() {	# prints events/s per core of one replay
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : int((v[NR/2]+v[NR/2+1])/2)}'; }
 
-: >"$TMP/none"; : >"$TMP/vigil"; : >"$TMP/falco"
+: >"$TMP/none"; : >"$TMP/vigil"; : >"$TMP/falco"; : >"$TMP/store"
 for r in $(seq "$ROUNDS"); do
-	modes="none vigil falco"
-	[ $((r % 2)) -eq 0 ] && modes="falco vigil none"
+	modes="none vigil store falco"
+	[ $((r % 2)) -eq 0 ] && modes="falco store vigil none"
 	for m in $modes; do
 		case $m in
 		none) replay_rate --rules none >>"$TMP/none" ;;
 		vigil) replay_rate >>"$TMP/vigil" ;;
+		store) rm -f "$TMP"/store.db*; replay_rate --set store.path="$TMP/store.db" >>"$TMP/store" ;;
 		falco) [ ${#falco_args[@]} -gt 0 ] && replay_rate "${falco_args[@]}" >>"$TMP/falco" ;;
 		esac
 	done
 done
 events=$(grep -Eo '^vigil replay: [0-9]+ events' "$TMP/replay.err" | grep -Eo '[0-9]+')
 none=$(median <"$TMP/none"); vig=$(median <"$TMP/vigil"); fal=$(median <"$TMP/falco")
+sto=$(median <"$TMP/store")
 "$VIGIL" replay "$TMP/mix.vrec" --set model.enabled=false "${falco_args[@]}" 2>&1 >/dev/null | grep -Eo '[0-9]+ alerts from [0-9]+ active rules' | sed 's/^/rules: falco replay: /' >&2
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-echo "rules: replay of $events events, median of $ROUNDS, events/s/core: none $none | vigil rules $vig ($(ratio "$vig" "$none")) | falco upstream ${fal:-n/a} ($(ratio "${fal:-0}" "$none")) [target 1000000]"
+echo "rules: replay of $events events, median of $ROUNDS, events/s/core: none $none | vigil rules $vig ($(ratio "$vig" "$none")) | vigil rules + audit store ${sto:-n/a} ($(ratio "${sto:-0}" "$none")) | falco upstream ${fal:-n/a} ($(ratio "${fal:-0}" "$none")) [target 1000000]"

@@ -250,7 +250,8 @@ struct downstream *downstream_open(const struct vigil_config *cfg, bool replay)
 		free(d);
 		return NULL;
 	}
-	if (!replay && cfg->store.enabled && open_store(d)) {
+	/* a replay writes a store only where one is named explicitly (benchmarks) */
+	if ((!replay || cfg->store.path[0]) && cfg->store.enabled && open_store(d)) {
 		outputs_close(d->outputs, 0);
 		free(d);
 		return NULL;
