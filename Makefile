@@ -88,10 +88,19 @@ FUZZ_SECONDS ?= 20
 FUZZ_SRCS := $(filter-out src/sensor/sensor.c src/sensor/doctor.c src/enforce/enforcer.c src/enforce/enforcement.c src/agent/%,$(LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(GEN_SRCS) $(wildcard src/*/*.h)
+# The sources are compiled once (instrumented, without libFuzzer's main)
+# and every target links against them.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Itests/unit
+FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_SRCS) $(GEN_SRCS))
+
+build/fuzz/obj/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Itests/unit -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_SRCS) $(GEN_SRCS) -lyaml -lcjson -lsqlite3 -lcurl -lpthread -lm -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		$< $(FUZZ_OBJS) -lyaml -lcjson -lsqlite3 -lcurl -lpthread -lm -o $@
 
 fuzz: $(FUZZ_BINS)
 	@bash tests/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
