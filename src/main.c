@@ -267,7 +267,7 @@ static int run_agent(const char *cmd, int argc, char **argv)
 		return 1;
 	}
 	/* events are rendered for stdout/file, or for the audit store to keep */
-	bool store_events = (!replay || cfg.store.path[0]) && strcmp(cmd, "trace") &&
+	bool store_events = (replay ? cfg.store.path[0] != 0 : strcmp(cmd, "trace") != 0) &&
 			    cfg.store.enabled && cfg.store.events;
 	struct agent_options opts = {
 		.cfg = &cfg,

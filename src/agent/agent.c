@@ -860,7 +860,10 @@ static int install_signals(void)
 /* The alert pipeline and outputs, then the signals that end the run. */
 static int open_outputs(struct agent *a, const struct vigil_config *cfg)
 {
-	a->down = downstream_open(cfg, a->replaying);
+	/* the agent (run, record) keeps the store; trace does not; a replay
+	 * only into a store named explicitly (benchmarks) */
+	a->down = downstream_open(cfg, a->replaying,
+				  a->replaying ? cfg->store.path[0] != 0 : a->opts->enforce);
 	if (!a->down)
 		return -1;
 	return install_signals();

@@ -7,8 +7,7 @@
 
 #include "enforce/enforcer.h"
 
-/* The pid of the agent using state_dir, 0 when none runs. */
-static long running_agent(const char *state_dir)
+long running_agent(const char *state_dir)
 {
 	char path[4200];
 	long pid = 0;

@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 
+/* The pid of the agent using state_dir (STATE_DIR/vigil.pid), 0 when none runs. */
+long running_agent(const char *state_dir);
+
 /* SIGHUP to the agent of state_dir: it reloads policies (and response
  * actions); an invalid file is refused there and the old ones stay. */
 int control_reload(const char *state_dir, FILE *out, FILE *err);

@@ -236,7 +236,7 @@ struct metrics *downstream_metrics(struct downstream *d)
 	return outputs_metrics(d->outputs);
 }
 
-struct downstream *downstream_open(const struct vigil_config *cfg, bool replay)
+struct downstream *downstream_open(const struct vigil_config *cfg, bool replay, bool store)
 {
 	struct downstream *d = calloc(1, sizeof(*d));
 
@@ -250,8 +250,7 @@ struct downstream *downstream_open(const struct vigil_config *cfg, bool replay)
 		free(d);
 		return NULL;
 	}
-	/* a replay writes a store only where one is named explicitly (benchmarks) */
-	if ((!replay || cfg->store.path[0]) && cfg->store.enabled && open_store(d)) {
+	if (store && cfg->store.enabled && open_store(d)) {
 		outputs_close(d->outputs, 0);
 		free(d);
 		return NULL;

@@ -17,8 +17,9 @@
 struct downstream;
 
 /* NULL with a message on stderr when a file (exceptions, output) cannot
- * be used; replay is true for `vigil replay` (no state is written). */
-struct downstream *downstream_open(const struct vigil_config *cfg, bool replay);
+ * be used; replay is true for `vigil replay` (no state is written), store
+ * whether to keep the audit store (run; a replay only into a named file). */
+struct downstream *downstream_open(const struct vigil_config *cfg, bool replay, bool store);
 /* Flushes the pipeline (pending summaries, incidents), closes outputs. */
 void downstream_close(struct downstream *d, uint64_t now_ns);
 

@@ -1,5 +1,6 @@
 /* requests.c - request files between vigil's commands and its agent. */
 #include "agent/requests.h"
+#include "agent/control_cmd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,22 +13,6 @@
 #include <unistd.h>
 
 #define WAIT_MS 15000
-
-static bool agent_runs(const char *state_dir)
-{
-	char path[4200];
-	long pid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/vigil.pid", state_dir);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return pid > 0 && kill((pid_t)pid, 0) == 0;
-}
 
 /* Whole words only: the agent splits the line at the first space. */
 static bool valid_word(const char *s)
@@ -91,7 +76,7 @@ int respond_request(const char *state_dir, const char *action, const char *targe
 			"or id, or a pid)\n");
 		return 2;
 	}
-	if (!agent_runs(state_dir)) {
+	if (!running_agent(state_dir)) {
 		fprintf(err, "vigil respond: no agent runs with state directory %s\n", state_dir);
 		return 1;
 	}

@@ -10,12 +10,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "enforce/enforcer.h"
 #include "enforce/file_guard.h"
 #include "enforce/policy.h"
 #include "util/u64_map.h"
+#include "workload/task_cgroup.h"
 #include "workload/workload.h"
 
 #define GUARD_QUEUE 64		/* file reports waiting for the agent thread */
@@ -44,6 +46,7 @@ struct enforcement {
 	uint64_t own_cgroup;
 	char cgroup_root[256];
 	bool dry_run, swept;
+	uint64_t refreshed_at;		/* second of the last glob refresh */
 	/* file reports, written by the guard thread */
 	pthread_mutex_t lock;
 	struct guard_report queue[GUARD_QUEUE];
@@ -369,7 +372,27 @@ static void forget_cgroup(struct enforcement *e, uint64_t cgroup_id)
 struct reconcile_ctx {
 	struct enforcement *e;
 	const struct workload_registry *reg;
+	bool refresh;			/* expand globs again: files appear after a policy applies */
 };
+
+/* Paths resolve to what existed when the policy applied; files created
+ * since (a protected file written by the container's setup, a binary
+ * dropped into a blocked directory) are added here, once a second.
+ * Entries already there are left as they are. */
+static void refresh_globs(struct enforcement *e, uint64_t cgroup_id, const char *cg_path,
+			  bool container, const struct policy *p, uint32_t policy_id)
+{
+	char root[64];
+	struct apply_ctx c = {
+		.e = e, .p = p, .cgroup_id = cgroup_id, .policy_id = policy_id, .root = root,
+		.dry_run = e->dry_run,
+	};
+
+	if (root_of_cgroup(e, cg_path, container, root, sizeof(root)))
+		return;
+	policy_each_path(p, add_exact_path, &c);
+	policy_expand_globs(p, root, add_glob_match, &c);
+}
 
 static void reconcile_cgroup(void *ctx, uint64_t id, const char *path)
 {
@@ -384,6 +407,8 @@ static void reconcile_cgroup(void *ctx, uint64_t id, const char *path)
 		p = policy_for(e, wl, &policy_id);
 	if (cur && cur->policy == p && cur->policy_id == policy_id) {
 		cur->seen = e->round;
+		if (p && rc->refresh)
+			refresh_globs(e, id, path, wl->kind == WORKLOAD_CONTAINER, p, policy_id);
 		return;
 	}
 	if (cur) {
@@ -451,7 +476,8 @@ static void sweep_inherited(struct enforcement *e)
 
 void enforcement_reconcile(struct enforcement *e, const struct workload_registry *reg)
 {
-	struct reconcile_ctx rc = {.e = e, .reg = reg};
+	uint64_t now = (uint64_t)time(NULL);
+	struct reconcile_ctx rc = {.e = e, .reg = reg, .refresh = now != e->refreshed_at};
 
 	e->round++;
 	workload_registry_each_cgroup(reg, reconcile_cgroup, &rc);
@@ -461,6 +487,7 @@ void enforcement_reconcile(struct enforcement *e, const struct workload_registry
 		sweep_inherited(e);
 		e->swept = true;
 	}
+	e->refreshed_at = now;
 }
 
 /* ---- loading ---------------------------------------------------------------- */
@@ -683,27 +710,6 @@ void enforcement_poll(struct enforcement *e, enforcement_report_fn fn, void *ctx
 
 /* ---- lifetime --------------------------------------------------------------------- */
 
-static uint64_t own_cgroup_id(const char *cgroup_root)
-{
-	char line[4096], path[4400];
-	uint64_t id = 0;
-	struct stat st;
-	FILE *f = fopen("/proc/self/cgroup", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(path, sizeof(path), "%s%s", cgroup_root, line + 3);
-		if (stat(path, &st) == 0)
-			id = st.st_ino;
-	}
-	fclose(f);
-	return id;
-}
-
 struct enforcement *enforcement_open(const struct enforcement_options *o, char *err,
 				     size_t errlen)
 {
@@ -720,7 +726,7 @@ struct enforcement *enforcement_open(const struct enforcement_options *o, char *
 	pthread_mutex_init(&e->lock, NULL);
 	snprintf(e->cgroup_root, sizeof(e->cgroup_root), "%s", o->cgroup_root);
 	e->dry_run = o->dry_run;
-	e->own_cgroup = own_cgroup_id(o->cgroup_root);
+	e->own_cgroup = task_cgroup_id(o->cgroup_root, "self");
 	e->enf = enforcer_open(&eo, err, errlen);
 	if (!e->enf)
 		goto fail;

@@ -1,6 +1,7 @@
 /* enforcer.c - load, attach and pin the enforcement programs; keep their
  * maps; read their reports. */
 #include "enforce/enforcer.h"
+#include "util/error_text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,17 +31,6 @@ struct enforcer {
 static const char *const link_names[7] = {
 	"exec", "connect4", "connect6", "sendmsg4", "sendmsg6", "egress", "ingress",
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 uint64_t enforce_path_hash(const char *path, size_t len)
 {
@@ -107,7 +97,7 @@ static int attach_all(struct enforcer *e, char *err, size_t errlen)
 		else
 			link = bpf_program__attach_cgroup(prog, e->cgroup_fd);
 		if (!link) {
-			set_err(err, errlen, "cannot attach the %s enforcement program: %s",
+			set_error(err, errlen, "cannot attach the %s enforcement program: %s",
 				link_names[i], strerror(errno));
 			return -1;
 		}
@@ -123,14 +113,14 @@ static int pin_all(struct enforcer *e, char *err, size_t errlen)
 	const char *name;
 
 	if (mkdir(e->pin_dir, 0700) && errno != EEXIST) {
-		set_err(err, errlen, "cannot create %s: %s", e->pin_dir, strerror(errno));
+		set_error(err, errlen, "cannot create %s: %s", e->pin_dir, strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < 7; i++) {
 		snprintf(path, sizeof(path), "%s/link_%s", e->pin_dir, link_names[i]);
 		unlink(path);
 		if (bpf_link__pin(e->links[i], path)) {
-			set_err(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+			set_error(err, errlen, "cannot pin %s: %s", path, strerror(errno));
 			return -1;
 		}
 	}
@@ -142,7 +132,7 @@ static int pin_all(struct enforcer *e, char *err, size_t errlen)
 		if (stat(path, &st) == 0)
 			continue;	/* reused: already pinned there */
 		if (bpf_map__pin(map, path)) {
-			set_err(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+			set_error(err, errlen, "cannot pin %s: %s", path, strerror(errno));
 			return -1;
 		}
 	}
@@ -164,7 +154,7 @@ int enforcer_clear_pins(const char *pin_dir, char *err, size_t errlen)
 		removed += unlink(path) == 0;
 	}
 	if (rmdir(pin_dir) && errno != ENOENT && errno != ENOTEMPTY) {
-		set_err(err, errlen, "cannot remove %s: %s", pin_dir, strerror(errno));
+		set_error(err, errlen, "cannot remove %s: %s", pin_dir, strerror(errno));
 		return -1;
 	}
 	return removed;
@@ -185,26 +175,26 @@ struct enforcer *enforcer_open(const struct enforcer_options *o, char *err, size
 	int rc;
 
 	if (!e) {
-		set_err(err, errlen, "out of memory");
+		set_error(err, errlen, "out of memory");
 		return NULL;
 	}
 	e->fail_closed = o->fail_closed;
 	snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", o->pin_dir);
 	e->cgroup_fd = open(o->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e->cgroup_fd < 0) {
-		set_err(err, errlen, "cannot open the cgroup v2 root %s: %s", o->cgroup_root,
+		set_error(err, errlen, "cannot open the cgroup v2 root %s: %s", o->cgroup_root,
 			strerror(errno));
 		goto fail;
 	}
 	e->skel = enforce_bpf__open();
 	if (!e->skel) {
-		set_err(err, errlen, "cannot open the enforcement programs: %s", strerror(errno));
+		set_error(err, errlen, "cannot open the enforcement programs: %s", strerror(errno));
 		goto fail;
 	}
 	reuse_pinned_maps(e);
 	rc = enforce_bpf__load(e->skel);
 	if (rc) {
-		set_err(err, errlen, "cannot load the enforcement programs: %s", strerror(-rc));
+		set_error(err, errlen, "cannot load the enforcement programs: %s", strerror(-rc));
 		goto fail;
 	}
 	if (attach_all(e, err, errlen))
@@ -217,7 +207,7 @@ struct enforcer *enforcer_open(const struct enforcer_options *o, char *err, size
 	}
 	e->ring = ring_buffer__new(bpf_map__fd(e->skel->maps.enforce_reports), on_ring, e, NULL);
 	if (!e->ring) {
-		set_err(err, errlen, "cannot map the enforcement reports: %s", strerror(errno));
+		set_error(err, errlen, "cannot map the enforcement reports: %s", strerror(errno));
 		goto fail;
 	}
 	return e;

@@ -1,5 +1,7 @@
 /* file_guard.c - fanotify permission events on protected inodes. */
 #include "enforce/file_guard.h"
+#include "util/error_text.h"
+#include "workload/task_cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,17 +44,6 @@ struct file_guard {
 	struct guard_report report;	/* guard thread only */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static uint64_t now_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -71,30 +62,13 @@ static bool is_own_thread(pid_t tid)
 	return access(path, F_OK) == 0;
 }
 
-/* The v2 cgroup id of a thread: the inode of its cgroup directory. */
+/* The v2 cgroup id of a thread. */
 static uint64_t cgroup_of(const struct file_guard *g, pid_t tid)
 {
-	char path[PATH_MAX], line[PATH_MAX];
-	uint64_t id = 0;
-	struct stat st;
-	FILE *f;
+	char task[16];
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		if (snprintf(path, sizeof(path), "%s%s", g->cgroup_root, line + 3) <
-			    (int)sizeof(path) &&
-		    stat(path, &st) == 0)
-			id = st.st_ino;
-		break;
-	}
-	fclose(f);
-	return id;
+	snprintf(task, sizeof(task), "%d", tid);
+	return task_cgroup_id(g->cgroup_root, task);
 }
 
 static uint8_t access_of_flags(uint64_t flags)
@@ -318,7 +292,7 @@ struct file_guard *file_guard_open(const char *cgroup_root, guard_report_fn fn, 
 	struct file_guard *g = calloc(1, sizeof(*g));
 
 	if (!g) {
-		set_err(err, errlen, "out of memory");
+		set_error(err, errlen, "out of memory");
 		return NULL;
 	}
 	g->stop_pipe[0] = g->stop_pipe[1] = -1;
@@ -329,15 +303,15 @@ struct file_guard *file_guard_open(const char *cgroup_root, guard_report_fn fn, 
 	g->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_TID,
 				  O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (g->fan_fd < 0) {
-		set_err(err, errlen, "fanotify permission events unavailable: %s", strerror(errno));
+		set_error(err, errlen, "fanotify permission events unavailable: %s", strerror(errno));
 		goto fail;
 	}
 	if (pipe2(g->stop_pipe, O_CLOEXEC)) {
-		set_err(err, errlen, "pipe: %s", strerror(errno));
+		set_error(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
 	}
 	if (pthread_create(&g->thread, NULL, guard_thread, g)) {
-		set_err(err, errlen, "cannot start the file guard thread");
+		set_error(err, errlen, "cannot start the file guard thread");
 		goto fail;
 	}
 	g->thread_started = true;
@@ -369,6 +343,23 @@ void file_guard_close(struct file_guard *g)
 	free(g);
 }
 
+static bool has_entry(struct file_guard *g, const struct guard_entry *e)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&g->lock);
+	for (size_t i = 0; i < g->count && !found; i++) {
+		const struct guard_entry *x = &g->entries[i];
+
+		found = x->dev == e->dev && x->ino == e->ino &&
+			x->rule.cgroup_id == e->rule.cgroup_id &&
+			x->rule.policy_id == e->rule.policy_id &&
+			x->rule.rule_index == e->rule.rule_index;
+	}
+	pthread_mutex_unlock(&g->lock);
+	return found;
+}
+
 int file_guard_protect(struct file_guard *g, const char *host_path, const char *shown_path,
 		       const struct guard_rule *rule)
 {
@@ -381,6 +372,8 @@ int file_guard_protect(struct file_guard *g, const char *host_path, const char *
 	e.dev = st.st_dev;
 	e.ino = st.st_ino;
 	e.dir = S_ISDIR(st.st_mode);
+	if (has_entry(g, &e))
+		return 0;	/* protected already (a glob expanded again) */
 	if (rule->access & GUARD_EXEC)
 		mask |= FAN_OPEN_EXEC_PERM;
 	if (e.dir)

@@ -1,6 +1,8 @@
 /* disk_queue.c - see disk_queue.h. */
 #include "output/disk_queue.h"
 
+#include "util/deadline.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -55,7 +57,6 @@ int disk_queue_open(struct disk_queue *q, const char *dir, uint64_t max_bytes, c
 {
 	char path[4200];
 	struct stat st;
-	pthread_condattr_t attr;
 
 	memset(q, 0, sizeof(*q));
 	snprintf(q->dir, sizeof(q->dir), "%s", dir);
@@ -77,10 +78,7 @@ int disk_queue_open(struct disk_queue *q, const char *dir, uint64_t max_bytes, c
 		q->offset = 0;	/* the file was replaced: resend rather than lose */
 	q->max_bytes = max_bytes;
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->ready, &attr);
-	pthread_condattr_destroy(&attr);
+	monotonic_cond_init(&q->ready);
 	return 0;
 }
 
@@ -162,23 +160,9 @@ int disk_queue_push(struct disk_queue *q, const char *data, size_t len)
 	return rc;
 }
 
-static struct timespec deadline_in(int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 char *disk_queue_peek(struct disk_queue *q, size_t *len, int timeout_ms)
 {
-	struct timespec until = deadline_in(timeout_ms);
+	struct timespec until = deadline_after_ms(timeout_ms);
 	char *buf = NULL;
 	ssize_t n;
 
@@ -234,14 +218,10 @@ void disk_queue_stop(struct disk_queue *q)
 
 bool disk_queue_sleep(struct disk_queue *q, int ms)
 {
-	struct timespec until = deadline_in(ms);
 	bool stopping;
 
 	pthread_mutex_lock(&q->lock);
-	while (!q->stopping)
-		if (pthread_cond_timedwait(&q->ready, &q->lock, &until) == ETIMEDOUT)
-			break;
-	stopping = q->stopping;
+	stopping = wait_flag_or_timeout(&q->ready, &q->lock, &q->stopping, ms);
 	pthread_mutex_unlock(&q->lock);
 	return stopping;
 }

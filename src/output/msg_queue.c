@@ -1,6 +1,8 @@
 /* msg_queue.c - see msg_queue.h. */
 #include "output/msg_queue.h"
 
+#include "util/deadline.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +12,7 @@ void msg_queue_init(struct msg_queue *q, size_t max_count, size_t max_bytes)
 {
 	memset(q, 0, sizeof(*q));
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->ready, &attr);
-	pthread_condattr_destroy(&attr);
+	monotonic_cond_init(&q->ready);
 	q->tail = &q->head;
 	q->max_count = max_count;
 	q->max_bytes = max_bytes;
@@ -63,23 +60,9 @@ bool msg_queue_push(struct msg_queue *q, const char *data, size_t len)
 	return true;
 }
 
-static struct timespec deadline_in(int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 struct msg *msg_queue_take(struct msg_queue *q, int timeout_ms)
 {
-	struct timespec until = deadline_in(timeout_ms);
+	struct timespec until = deadline_after_ms(timeout_ms);
 	struct msg *m = NULL;
 
 	pthread_mutex_lock(&q->lock);
@@ -120,14 +103,10 @@ void msg_queue_stop(struct msg_queue *q)
 
 bool msg_queue_sleep(struct msg_queue *q, int ms)
 {
-	struct timespec until = deadline_in(ms);
 	bool stopping;
 
 	pthread_mutex_lock(&q->lock);
-	while (!q->stopping)
-		if (pthread_cond_timedwait(&q->ready, &q->lock, &until) == ETIMEDOUT)
-			break;
-	stopping = q->stopping;
+	stopping = wait_flag_or_timeout(&q->ready, &q->lock, &q->stopping, ms);
 	pthread_mutex_unlock(&q->lock);
 	return stopping;
 }

@@ -25,12 +25,15 @@ struct outputs {
 	struct outputs_stats st;
 };
 
-static bool wants(const struct out_record *r, int min_priority, bool events)
+/* stream: stdout or the file, where model changes always go (they are
+ * rare and say how to read the anomalies that follow). */
+static bool wants(const struct out_record *r, int min_priority, bool events, bool stream)
 {
 	switch (r->kind) {
 	case OUT_ALERT: return r->priority <= min_priority;
 	case OUT_INCIDENT:
 	case OUT_ACTION: return true;
+	case OUT_MODEL: return stream;
 	default: return events;
 	}
 }
@@ -101,12 +104,12 @@ void outputs_emit(struct outputs *o, const struct out_record *r)
 {
 	o->st.written++;
 	count_metrics(o, r);
-	if (wants(r, o->o.min_priority, o->o.events)) {
+	if (wants(r, o->o.min_priority, o->o.events, true)) {
 		if (o->out)
 			write_stdout(o, r->json, r->len);
 		write_file(o, r->json, r->len);
 	}
-	if (o->syslog && wants(r, o->o.syslog_min_priority, false)) {
+	if (o->syslog && wants(r, o->o.syslog_min_priority, false, false)) {
 		size_t len;
 		char *msg = syslog_format(r, o->o.syslog_facility, o->o.syslog_cef, o->o.host,
 					  o->o.version, &len);
@@ -115,7 +118,7 @@ void outputs_emit(struct outputs *o, const struct out_record *r)
 			sink_syslog_send(o->syslog, msg, len);
 		free(msg);
 	}
-	if (o->webhook && wants(r, o->o.webhook_min_priority, false))
+	if (o->webhook && wants(r, o->o.webhook_min_priority, false, false))
 		sink_webhook_send(o->webhook, r->json, r->len);
 }
 

@@ -4,8 +4,9 @@
  * and the Prometheus endpoint's counters.
  *
  * What each sink takes: alerts at or above its minimum priority;
- * incidents and response actions always; plain events and model changes
- * only stdout and the file, when output.events is on.  outputs_emit never
+ * incidents and response actions always; model changes stdout and the
+ * file always; plain events only stdout and the file, when output.events
+ * is on.  outputs_emit never
  * blocks on a slow receiver (syslog and webhook have their own threads). */
 #ifndef VIGIL_OUTPUTS_H
 #define VIGIL_OUTPUTS_H

@@ -238,6 +238,9 @@ def main():
     start_container(a_name)
     start_container(b_name)
     wait_err(v, "policy test-lockdown applied to cgroup")
+    # the container's setup may copy the blocked binary in after the policy
+    # applied: globs are expanded again each second
+    time.sleep(2)
     log("policy applied to %s" % a_name)
 
     def chk_exec():
