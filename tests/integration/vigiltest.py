@@ -175,7 +175,17 @@ class Vigil:
 
     def _read_err(self):
         with open(self.err_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+            text = f.read().decode("utf-8", "replace")
+        # a sanitizer report goes first, whole, so that messages cut to
+        # their tail still show what failed and where
+        i = text.find("ERROR: AddressSanitizer")
+        if i < 0:
+            i = text.find("runtime error:")
+        if i >= 0:
+            report = text[i:i + 3000]
+            sys.stderr.write("# sanitizer report:\n" + report + "\n")
+            return report + "\n...\n" + text
+        return text
 
     def _kill(self):
         if self.proc and self.proc.poll() is None:
