@@ -8,6 +8,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "record/record_codec.h"
 #include "record/record_file.h"
 #include "rules/ruleset.h"
+#include "store/store_filter.h"
 #include "proc/user_names.h"
 #include "sensor/decode.h"
 #include "sensor/event_names.h"
@@ -391,6 +393,30 @@ static void evaluate_rules(struct agent *a, struct event_context *ectx, struct w
 	rule_engine_evaluate(a->opts->rules, &in, on_rule_match, a);
 }
 
+/* With output.events off, events are rendered only for the audit store:
+ * skip what its filter would drop anyway (forks, signals, plain reads of
+ * ordinary files), the bulk of a busy host's events. */
+static bool worth_rendering(const struct agent *a, const struct event *ev)
+{
+	const struct vigil_config *cfg = a->opts->cfg;
+	uint32_t flags = ev->file.flags;
+
+	if (cfg->output.events || cfg->store.events != 1)	/* 1: security */
+		return true;
+	switch (ev->type) {
+	case EVENT_FORK:
+	case EVENT_KILL:
+		return false;
+	case EVENT_OPEN:
+		return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ||
+		       ev->ret == -EPERM || ev->ret == -EACCES ||
+		       (ev->file.path.ptr &&
+			store_filter_sensitive_path(ev->file.path.ptr, ev->file.path.len));
+	default:
+		return true;
+	}
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct agent *a = ctx;
@@ -422,7 +448,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 		if (wl)
 			entered = process_entered(a, proc, wl) || entered;
 	}
-	if (a->opts->output_mask & (1ULL << a->ev.type)) {
+	if ((a->opts->output_mask & (1ULL << a->ev.type)) && worth_rendering(a, &a->ev)) {
 		ectx.user = user_name_lookup(a->users, a->ev.task.uid);
 		json_reset(&a->json);
 		event_json_write(&a->json, &a->ev, &ectx);
