@@ -90,8 +90,9 @@ FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/f
 
 # The sources are compiled once (instrumented, without libFuzzer's main)
 # and every target links against them.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Itests/unit
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Itests/unit -DVIGIL_VERSION='"$(VERSION)"'
 FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_SRCS) $(GEN_SRCS))
+.SECONDARY: $(FUZZ_OBJS)
 
 build/fuzz/obj/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)

@@ -14,6 +14,7 @@
 
 struct outputs {
 	struct outputs_options o;
+	char host[256];			/* o.host points here: the caller's may not live on */
 	FILE *out, *file;
 	char *file_path;
 	uint64_t file_size;
@@ -166,6 +167,9 @@ struct outputs *outputs_open(const struct outputs_options *opts, char *err, size
 		return NULL;
 	}
 	o->o = *opts;
+	snprintf(o->host, sizeof(o->host), "%s", opts->host ? opts->host : "");
+	o->o.host = o->host;
+	o->o.version = "" VIGIL_VERSION;
 	o->out = opts->to_stdout ? stdout : NULL;
 	if (opts->file && opts->file[0] && open_file(o, err, errlen))
 		goto fail;

@@ -36,7 +36,8 @@ struct outputs_options {
 	long webhook_timeout_ms;
 	int webhook_min_priority;
 	const char *metrics_listen;	/* "" none */
-	const char *host, *version;
+	const char *host;		/* copied */
+	const char *version;		/* ignored: vigil's own */
 };
 
 struct outputs;
