@@ -1124,11 +1124,28 @@ static void anomaly_emit(void *ctx, const struct model_anomaly *an)
 	anomaly_discard(a, c);
 }
 
+/* The live workload of a model: the modeler's own pointer may outlive the
+ * workload (a container reaped while its model changes mode later). */
+static const struct workload *workload_of_model(struct agent *a, const char *model_id)
+{
+	const char *id = model_id + strlen("container:");
+
+	if (!a->workloads || strncmp(model_id, "container:", 10))
+		return NULL;
+	for (struct workload *wl = workload_registry_first(a->workloads); wl; wl = wl->next)
+		if (wl->kind == WORKLOAD_CONTAINER && !strcmp(wl->id, id))
+			return wl;
+	return NULL;
+}
+
 static void model_mode_changed(void *ctx, const struct model_meta *m, int previous,
-			       const struct workload *wl)
+			       const struct workload *stale)
 {
 	struct agent *a = ctx;
+	const struct workload *wl = workload_of_model(a, m->id);
 	char time[48];
+
+	(void)stale;
 
 	format_rfc3339_ns(time, sizeof(time), a->ev.real_ns ? a->ev.real_ns :
 			  clock_ns(CLOCK_REALTIME));

@@ -61,7 +61,9 @@ struct model_hooks {
 	void *(*capture)(void *ctx, const struct rule_input *in);
 	void (*emit)(void *ctx, const struct model_anomaly *a);	/* frees captured */
 	void (*discard)(void *ctx, void *captured);
-	/* A model changed mode (wl may be NULL for models of gone workloads). */
+	/* A model changed mode.  wl is the workload last seen with the model
+	 * (NULL if none): it may have been reaped since, so callers look it
+	 * up again by m->id before reading it. */
 	void (*mode_change)(void *ctx, const struct model_meta *m, int previous,
 			    const struct workload *wl);
 	void *ctx;
