@@ -453,31 +453,6 @@ static int cmd_models(int argc, char **argv)
 	return rc >= 0 ? rc : models_list(state_dir, json, stdout, stderr);
 }
 
-/* vigil model show|relearn|export ID, vigil model import FILE */
-static int cmd_model(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *state_dir = "/var/lib/vigil";
-	int opt;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_STATE_DIR: state_dir = optarg; break;
-		case 'h': return print_help("model");
-		default: return usage_error("model", "unknown option%s", "");
-		}
-	}
-	if (argc - optind != 2)
-		return usage_error("model", "want 'show|relearn|monitor|protect|export ID' or "
-				   "'import FILE'%s", "");
-	return model_command(state_dir, argv[optind], argv[optind + 1], stdout, stderr);
-}
-
 /* Commands with a verb, an optional argument and --state-dir. */
 static int parse_verb_args(const char *cmd, int argc, char **argv, const char **state_dir,
 			   int *first, const char **pin_dir)
@@ -506,6 +481,20 @@ static int parse_verb_args(const char *cmd, int argc, char **argv, const char **
 	}
 	*first = optind;
 	return -1;
+}
+
+/* vigil model show|relearn|export ID, vigil model import FILE */
+static int cmd_model(int argc, char **argv)
+{
+	const char *state_dir;
+	int first, rc = parse_verb_args("model", argc, argv, &state_dir, &first, NULL);
+
+	if (rc >= 0)
+		return rc;
+	if (argc - first != 2)
+		return usage_error("model", "want 'show|relearn|monitor|protect|export ID' or "
+				   "'import FILE'%s", "");
+	return model_command(state_dir, argv[first], argv[first + 1], stdout, stderr);
 }
 
 /* vigil policy check FILE... | vigil policy from-model ID */

@@ -191,7 +191,8 @@ static void emit_record(struct agent *a, const struct out_record *rec, const str
 			if (wl->meta_state == META_READY)
 				ctx.workload_start_ns = wl->meta.started_unix_ns;
 			snprintf(model_id, sizeof(model_id), "container:%s", wl->id);
-			if (a->models && modeler_profile(a->models, model_id, &mode))
+			mode = a->models ? modeler_mode(a->models, model_id) : -1;
+			if (mode >= 0)
 				ctx.mode = model_mode_name(mode);
 		} else if (wl->unit[0]) {
 			snprintf(key, sizeof(key), "host:%s", wl->unit);

@@ -227,6 +227,13 @@ static bool runtime_process(const struct rule_input *in)
 	return !strncmp(base, "containerd-shim", 15);
 }
 
+int modeler_mode(const struct modeler *m, const char *model_id)
+{
+	const struct model *x = find_model((struct modeler *)m, model_id, hash_id(model_id));
+
+	return x ? x->meta.mode : -1;
+}
+
 const struct profile *modeler_profile(struct modeler *m, const char *model_id, int *mode)
 {
 	struct model *x = find_model(m, model_id, hash_id(model_id));

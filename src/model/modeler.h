@@ -87,6 +87,10 @@ void modeler_tick(struct modeler *m, uint64_t now_ns);
  * it was evicted; NULL when there is none.  *mode gets its mode. */
 const struct profile *modeler_profile(struct modeler *m, const char *model_id, int *mode);
 
+/* The mode of a model in memory, -1 when it is not loaded (no file is
+ * read: safe on the event path and inside the modeler's own callbacks). */
+int modeler_mode(const struct modeler *m, const char *model_id);
+
 struct modeler_counts {
 	size_t models[3];		/* per mode */
 	uint64_t anomalies, novelties, learned_silently;
