@@ -414,11 +414,15 @@ done
 
 
 def counter(name):
-    r = in_container(name, "cat", "/tmp/counter")
-    try:
-        return int(r.stdout.decode().strip())
-    except ValueError:
-        return -1
+    """The loop's count; an empty file is being written (truncated, not yet
+    filled): read again."""
+    for _ in range(20):
+        r = in_container(name, "cat", "/tmp/counter")
+        try:
+            return int(r.stdout.decode().strip())
+        except ValueError:
+            time.sleep(0.05)
+    return -1
 
 
 if __name__ == "__main__":

@@ -59,11 +59,21 @@ def start(name):
 
 
 def counter(name):
-    try:
-        with open(os.path.join(root_of(name), "tmp", "counter")) as f:
-            return int(f.read().strip() or 0)
-    except (OSError, ValueError):
-        return -1
+    """The container's loop count.  The shell truncates the file before it
+    writes the number, so an empty read means "being written": read again
+    (a container frozen between the two stays empty; that reads as -1)."""
+    deadline = time.time() + 1
+    while True:
+        try:
+            with open(os.path.join(root_of(name), "tmp", "counter")) as f:
+                text = f.read().strip()
+            if text:
+                return int(text)
+        except (OSError, ValueError):
+            pass
+        if time.time() > deadline:
+            return -1
+        time.sleep(0.02)
 
 
 _roots = {}
@@ -195,15 +205,21 @@ def main():
     run_test("rule_alert_kills_the_offending_process_only", chk_kill_on_alert)
 
     def chk_freeze_thaw():
+        b0 = counter(b)
         rc, rec, err = respond(state, "freeze", a)
-        assert rc == 0 and rec.get("outcome") == "done", (rc, rec, err)
-        c1, b1 = counter(a), counter(b)
-        time.sleep(1.5)
-        assert counter(a) == c1, "frozen container kept counting"
-        assert counter(b) > b1, "the other container was frozen too"
-        rc, rec, err = respond(state, "freeze", a)
-        assert rec.get("outcome", "").startswith("already"), rec
-        rc, rec, err = respond(state, "thaw", a)
+        try:
+            assert rc == 0 and rec.get("outcome") == "done", (rc, rec, err)
+            c1, b1 = counter(a), counter(b)
+            time.sleep(1.5)
+            assert counter(a) == c1, "frozen container kept counting"
+            b2 = counter(b)
+            assert b2 > b1, "the other container was frozen too (its counter %d, %d, %d; %s)" % (
+                b0, b1, b2, rec)
+            rc, rec, err = respond(state, "freeze", a)
+            assert rec.get("outcome", "").startswith("already"), rec
+        finally:
+            # a failed check must not leave the container frozen for the next tests
+            rc, rec, err = respond(state, "thaw", a)
         assert rc == 0 and rec.get("outcome") == "done", (rc, rec, err)
         time.sleep(1)
         assert counter(a) > c1, "thawed container does not count"
@@ -216,14 +232,16 @@ def main():
         ok, out = connects(a, addr, far.port)
         assert ok, "connect before isolation failed: %s" % out
         rc, rec, err = respond(state, "isolate", a)
-        assert rc == 0 and rec.get("outcome") == "done", (rc, rec, err)
-        ok, out = connects(a, addr, far.port)
-        assert not ok and "not permitted" in out, "isolated container connected: %s" % out
-        ok, out = connects(a, "127.0.0.1", near.port)
-        assert ok, "isolation cut loopback: %s" % out
-        ok, out = connects(b, addr, far.port)
-        assert ok, "the other container was isolated: %s" % out
-        rc, rec, err = respond(state, "release", a)
+        try:
+            assert rc == 0 and rec.get("outcome") == "done", (rc, rec, err)
+            ok, out = connects(a, addr, far.port)
+            assert not ok and "not permitted" in out, "isolated container connected: %s" % out
+            ok, out = connects(a, "127.0.0.1", near.port)
+            assert ok, "isolation cut loopback: %s" % out
+            ok, out = connects(b, addr, far.port)
+            assert ok, "the other container was isolated: %s" % out
+        finally:
+            rc, rec, err = respond(state, "release", a)
         assert rc == 0 and rec.get("outcome") == "done", (rc, rec, err)
         ok, out = connects(a, addr, far.port)
         assert ok, "connect after release failed: %s" % out
