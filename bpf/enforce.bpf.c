@@ -205,8 +205,9 @@ static __always_inline bool prefix_matches(const __u8 *a, const __u8 *net, __u8 
 	return true;
 }
 
+/* The first rule of the direction matching r's peer, port and protocol. */
 static __always_inline __u8 net_decision(const struct enforce_workload *w,
-					 struct enforce_report *r)
+					 struct enforce_report *r, __u8 direction)
 {
 	__u16 n = w->net_rules;
 
@@ -220,7 +221,7 @@ static __always_inline __u8 net_decision(const struct enforce_workload *w,
 
 		if (i >= n)
 			break;
-		if (!(rule->direction & ENFORCE_DIR_OUT))
+		if (!(rule->direction & direction))
 			continue;
 		if (rule->proto && rule->proto != r->proto)
 			continue;
@@ -234,6 +235,20 @@ static __always_inline __u8 net_decision(const struct enforce_workload *w,
 	return w->net_default;
 }
 
+/* Reports a block or an audit; 1 lets the call or packet go on, 0
+ * refuses it (EPERM for a call, a drop for a packet). */
+static __always_inline int net_verdict(const struct enforce_workload *w,
+				       struct enforce_report *r, __u8 action)
+{
+	if (action == ENFORCE_ALLOW)
+		return 1;
+	if (action == ENFORCE_BLOCK && w->dry_run)
+		action = ENFORCE_AUDIT;
+	r->action = action;
+	report_send(r);
+	return action == ENFORCE_BLOCK ? 0 : 1;
+}
+
 /* 1 lets the call go on, 0 refuses it with EPERM. */
 /* family is a constant per program: connect4 may not touch user_ip6. */
 static __always_inline int sock_addr_check(struct bpf_sock_addr *ctx, __u8 kind,
@@ -242,7 +257,6 @@ static __always_inline int sock_addr_check(struct bpf_sock_addr *ctx, __u8 kind,
 	__u64 cg = bpf_get_current_cgroup_id();
 	struct enforce_workload *w = bpf_map_lookup_elem(&enforced_cgroups, &cg);
 	struct enforce_report *r;
-	__u8 action;
 
 	if (!w || (!w->isolated && !w->net_rules && w->net_default == ENFORCE_ALLOW))
 		return 1;
@@ -267,14 +281,7 @@ static __always_inline int sock_addr_check(struct bpf_sock_addr *ctx, __u8 kind,
 		ip6[3] = ctx->user_ip6[3];
 		__builtin_memcpy(r->addr, ip6, 16);
 	}
-	action = net_decision(w, r);
-	if (action == ENFORCE_ALLOW)
-		return 1;
-	if (action == ENFORCE_BLOCK && w->dry_run)
-		action = ENFORCE_AUDIT;
-	r->action = action;
-	report_send(r);
-	return action == ENFORCE_BLOCK ? 0 : 1;
+	return net_verdict(w, r, net_decision(w, r, ENFORCE_DIR_OUT));
 }
 
 SEC("cgroup/connect4")
@@ -301,16 +308,120 @@ int enforce_sendmsg6(struct bpf_sock_addr *ctx)
 	return sock_addr_check(ctx, ENFORCE_SENDMSG, AF_INET6);
 }
 
+/* ---- packets: isolation and inbound rules ------------------------------- */
+
+#define IPPROTO_TCP	6
+#define IPPROTO_UDP	17
+#define TCP_FLAG_SYN	0x02
+#define TCP_FLAG_ACK	0x10
+
+/* What an inbound packet is: its peer (source), the local port it is
+ * for, the protocol and whether it opens a TCP connection.  cgroup_skb
+ * programs see the packet from its network header. */
+struct inbound {
+	__u8 peer[16];
+	__u16 peer_port, local_port;
+	__u8 proto;
+	__u8 family;
+	bool opens;		/* TCP SYN without ACK */
+	bool ports_known;	/* TCP or UDP, first fragment */
+};
+
+static __always_inline int parse_l4(struct __sk_buff *skb, __u32 off, struct inbound *in)
+{
+	__u16 ports[2];
+	__u8 flags;
+
+	if (in->proto != IPPROTO_TCP && in->proto != IPPROTO_UDP)
+		return 0;
+	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
+		return -1;
+	in->peer_port = bpf_ntohs(ports[0]);
+	in->local_port = bpf_ntohs(ports[1]);
+	in->ports_known = true;
+	if (in->proto == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, off + 13, &flags, 1))
+			return -1;
+		in->opens = (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+	}
+	return 0;
+}
+
+/* 0 when parsed; -1 for what is not IPv4/IPv6 or cannot be read. */
+static __always_inline int parse_inbound(struct __sk_buff *skb, struct inbound *in)
+{
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		__u8 head[20];
+		__u16 frag;
+
+		if (bpf_skb_load_bytes(skb, 0, head, sizeof(head)))
+			return -1;
+		in->family = AF_INET;
+		in->peer[10] = 0xff;
+		in->peer[11] = 0xff;
+		__builtin_memcpy(&in->peer[12], &head[12], 4);
+		in->proto = head[9];
+		frag = ((__u16)(head[6] & 0x1f) << 8) | head[7];
+		if (frag)
+			return 0;	/* a later fragment: no ports */
+		return parse_l4(skb, (head[0] & 0xf) * 4, in);
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		__u8 next;
+
+		if (bpf_skb_load_bytes(skb, 6, &next, 1) || bpf_skb_load_bytes(skb, 8, in->peer, 16))
+			return -1;
+		in->family = AF_INET6;
+		in->proto = next;	/* extension headers: no ports, protocol unknown */
+		return parse_l4(skb, 40, in);
+	}
+	return -1;
+}
+
+/* Inbound rules: a TCP connection attempt is decided by the rules of
+ * direction in, then the network default; a UDP datagram only by a rule
+ * that names it (without connection state a reply to the workload's own
+ * query looks like any other datagram, so the default does not apply).
+ * Packets of connections already open pass: only their SYN is checked. */
+static __always_inline int inbound_check(struct __sk_buff *skb, __u64 cg,
+					 const struct enforce_workload *w)
+{
+	__u32 zero = 0;
+	struct inbound in = {};
+	struct enforce_report *r;
+	__u8 action;
+
+	if (parse_inbound(skb, &in) || !in.ports_known)
+		return 1;
+	if (in.proto == IPPROTO_TCP && !in.opens)
+		return 1;
+	r = bpf_map_lookup_elem(&report_scratch, &zero);
+	if (!r)
+		return 1;
+	/* softirq context: no current task to name, user space attributes
+	 * the report by cgroup */
+	__builtin_memset(r, 0, sizeof(*r) - ENFORCE_PATH_MAX);
+	r->time_ns = bpf_ktime_get_boot_ns();
+	r->cgroup_id = cg;
+	r->policy_id = w->policy_id;
+	r->kind = ENFORCE_ACCEPT;
+	r->family = in.family;
+	r->proto = in.proto;
+	r->port = in.local_port;
+	r->peer_port = in.peer_port;
+	__builtin_memcpy(r->addr, in.peer, 16);
+	action = net_decision(w, r, ENFORCE_DIR_IN);
+	if (r->rule_index == ENFORCE_RULE_DEFAULT && in.proto == IPPROTO_UDP)
+		return 1;
+	return net_verdict(w, r, action);
+}
+
 /* Isolation also cuts connections that existed before it: every packet
  * of an isolated workload that is not loopback is dropped. */
 static __always_inline int isolate_packet(struct __sk_buff *skb, bool egress)
 {
-	__u64 cg = bpf_skb_cgroup_id(skb);
-	struct enforce_workload *w = bpf_map_lookup_elem(&enforced_cgroups, &cg);
 	__u8 a[16] = {};
 
-	if (!w || !w->isolated || w->dry_run)
-		return 1;
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		__u32 ip;
 
@@ -331,11 +442,25 @@ static __always_inline int isolate_packet(struct __sk_buff *skb, bool egress)
 SEC("cgroup_skb/egress")
 int enforce_egress(struct __sk_buff *skb)
 {
+	__u64 cg = bpf_skb_cgroup_id(skb);
+	struct enforce_workload *w = bpf_map_lookup_elem(&enforced_cgroups, &cg);
+
+	if (!w || !w->isolated || w->dry_run)
+		return 1;
 	return isolate_packet(skb, true);
 }
 
 SEC("cgroup_skb/ingress")
 int enforce_ingress(struct __sk_buff *skb)
 {
-	return isolate_packet(skb, false);
+	__u64 cg = bpf_skb_cgroup_id(skb);
+	struct enforce_workload *w = bpf_map_lookup_elem(&enforced_cgroups, &cg);
+
+	if (!w)
+		return 1;
+	if (w->isolated)
+		return w->dry_run ? 1 : isolate_packet(skb, false);
+	if (!w->inbound)
+		return 1;
+	return inbound_check(skb, cg, w);
 }

@@ -26,6 +26,7 @@ enum enforce_kind {
 	ENFORCE_CONNECT = 2,	/* connect() refused with EPERM */
 	ENFORCE_SENDMSG = 3,	/* sendmsg()/sendto() with an address refused */
 	ENFORCE_PACKET = 4,	/* packet of an isolated workload dropped (not reported each) */
+	ENFORCE_ACCEPT = 5,	/* inbound TCP connection attempt (SYN) or UDP datagram dropped */
 };
 
 enum enforce_direction { ENFORCE_DIR_OUT = 1, ENFORCE_DIR_IN = 2, ENFORCE_DIR_ANY = 3 };
@@ -50,7 +51,8 @@ struct enforce_workload {
 	__u8 dry_run;		/* blocks are reported as audits, nothing refused */
 	__u16 net_rules;	/* used entries of net[] */
 	__u16 exec_rules;	/* entries in exec_paths/exec_inodes (0: skip the lookups) */
-	__u32 pad;
+	__u8 inbound;		/* net[] has rules for direction in, or net_default is not allow */
+	__u8 pad[3];
 	struct enforce_net_rule net[ENFORCE_NET_RULES];
 };
 
@@ -92,7 +94,9 @@ struct enforce_report {
 	__u8 family;		/* network: AF_INET / AF_INET6 */
 	__u8 proto;
 	__u16 port;
-	__u8 addr[16];
+	__u8 addr[16];		/* network: the peer */
+	__u16 peer_port;	/* accept: the peer's port (port is the local one, as rules see it) */
+	__u16 pad;
 	__u64 ino;		/* exec: the file */
 	__u32 dev;
 	__u32 path_len;

@@ -149,7 +149,7 @@ struct apply_ctx {
 	const char *root;		/* "/proc/<pid>/root" */
 	struct enforce_workload w;
 	bool dry_run;
-	int net_overflow, in_rules, parent_rules, failures;
+	int net_overflow, parent_rules, failures;
 };
 
 static uint8_t kernel_action(enum policy_action a)
@@ -162,10 +162,6 @@ static void add_net_entry(void *ctx, const struct policy_net_entry *ne)
 	struct apply_ctx *c = ctx;
 	struct enforce_net_rule *r;
 
-	if (!(ne->direction & POLICY_DIR_OUT)) {
-		c->in_rules++;
-		return;
-	}
 	if (c->w.net_rules >= ENFORCE_NET_RULES) {
 		c->net_overflow++;
 		return;
@@ -182,7 +178,10 @@ static void add_net_entry(void *ctx, const struct policy_net_entry *ne)
 	}
 	r->proto = ne->proto == POLICY_PROTO_TCP ? 6 : ne->proto == POLICY_PROTO_UDP ? 17 : 0;
 	r->action = kernel_action(ne->action);
-	r->direction = ENFORCE_DIR_OUT;
+	r->direction = (ne->direction & POLICY_DIR_OUT ? ENFORCE_DIR_OUT : 0) |
+		       (ne->direction & POLICY_DIR_IN ? ENFORCE_DIR_IN : 0);
+	if (r->direction & ENFORCE_DIR_IN)
+		c->w.inbound = 1;
 	r->port_lo = ne->port_lo;
 	r->port_hi = ne->port_hi;
 	r->rule_index = (uint16_t)ne->rule;
@@ -336,6 +335,7 @@ static int apply_policy(struct enforcement *e, uint64_t cgroup_id, const char *c
 	c.w.policy_id = policy_id;
 	c.w.exec_default = kernel_action(p->defaults[POLICY_PROCESS]);
 	c.w.net_default = kernel_action(p->defaults[POLICY_NETWORK]);
+	c.w.inbound = c.w.net_default != ENFORCE_ALLOW;
 	c.w.dry_run = e->dry_run;
 	policy_each_net(p, add_net_entry, &c);
 	if (c.net_overflow) {	/* the rules past the kernel's room would be skipped: refuse */
@@ -343,15 +343,16 @@ static int apply_policy(struct enforcement *e, uint64_t cgroup_id, const char *c
 			"rules are not enforced\n", p->name, ENFORCE_NET_RULES);
 		c.w.net_rules = 0;
 		c.w.net_default = ENFORCE_ALLOW;
+		c.w.inbound = 0;
 	}
 	if (enforcer_set_workload(e->enf, cgroup_id, &c.w))
 		return -1;
 	policy_each_path(p, add_exact_path, &c);
 	policy_expand_globs(p, root, add_glob_match, &c);
-	if (c.in_rules || c.parent_rules || c.failures)
-		fprintf(stderr, "vigil: policy %s on cgroup %llu: %d inbound and %d parent-limited "
-			"rules are not enforced in the kernel; %d entries failed\n", p->name,
-			(unsigned long long)cgroup_id, c.in_rules, c.parent_rules, c.failures);
+	if (c.parent_rules || c.failures)
+		fprintf(stderr, "vigil: policy %s on cgroup %llu: %d parent-limited rules are not "
+			"enforced in the kernel; %d entries failed\n", p->name,
+			(unsigned long long)cgroup_id, c.parent_rules, c.failures);
 	return 0;
 }
 
@@ -650,6 +651,15 @@ static void on_kernel_report(void *ctx, const struct enforce_report *r)
 		out.path = path;
 		out.access = "exec";
 		name_rule(pc->e, &out, r->policy_id, POLICY_PROCESS, r->rule_index);
+	} else if (r->kind == ENFORCE_ACCEPT) {
+		struct enforce_report peer = *r;
+
+		out.kind = "accept";
+		peer.port = r->peer_port;
+		format_peer(out.peer, sizeof(out.peer), &peer);
+		out.local_port = r->port;
+		out.proto = r->proto == 6 ? "tcp" : r->proto == 17 ? "udp" : "";
+		name_rule(pc->e, &out, r->policy_id, POLICY_NETWORK, r->rule_index);
 	} else {
 		out.kind = r->kind == ENFORCE_CONNECT ? "connect" : "sendmsg";
 		format_peer(out.peer, sizeof(out.peer), r);

@@ -27,7 +27,7 @@ struct enforcement_options {
 
 /* One thing a policy stopped (or audited), ready to be written. */
 struct enforcement_report {
-	const char *kind;		/* "exec", "connect", "sendmsg", "open" */
+	const char *kind;		/* "exec", "connect", "sendmsg", "accept", "open" */
 	const char *action;		/* "block" or "audit" */
 	const char *policy;		/* name, "" when the policy is gone */
 	char rule[256];			/* "policy web rule process[0]", "isolated" */
@@ -37,7 +37,8 @@ struct enforcement_report {
 	char comm[16];
 	const char *path;		/* exec/open: the path; else "" */
 	const char *access;		/* open: "read", "write", "read,write", "exec" */
-	char peer[64];			/* connect: "1.2.3.4:4444" or "[::1]:80" */
+	char peer[64];			/* network: "1.2.3.4:4444" or "[::1]:80" */
+	uint16_t local_port;		/* accept: the workload's port the peer tried */
 	const char *proto;		/* "tcp", "udp", "" */
 	uint64_t decide_ns;		/* open: time the guard took */
 };

@@ -8,16 +8,34 @@
 
 #define NS_PER_SEC 1000000000ULL
 
-/* "exec of /bin/nc", "connect to 1.2.3.4:4444 (tcp)", "open of /etc/shadow (read)" */
+/* "exec of /bin/nc", "connect to 1.2.3.4:4444 (tcp)", "open of /etc/shadow (read)",
+ * "accept from 1.2.3.4:51000 on port 22 (tcp)" */
 static void describe(char *buf, size_t len, const struct enforcement_report *r)
 {
-	if (r->peer[0])
+	if (r->local_port)
+		snprintf(buf, len, "%s from %s on port %u%s%s%s", r->kind, r->peer, r->local_port,
+			 r->proto[0] ? " (" : "", r->proto, r->proto[0] ? ")" : "");
+	else if (r->peer[0])
 		snprintf(buf, len, "%s to %s%s%s%s", r->kind, r->peer, r->proto[0] ? " (" : "",
 			 r->proto, r->proto[0] ? ")" : "");
 	else if (r->access[0] && r->access[0] != 'e')
 		snprintf(buf, len, "%s of %s (%s)", r->kind, r->path, r->access);
 	else
 		snprintf(buf, len, "%s of %s", r->kind, r->path);
+}
+
+static const char *enforced_by(const char *kind)
+{
+	switch (kind[0]) {
+	case 'o':
+		return "fanotify";
+	case 'e':
+		return "sched_process_exec SIGKILL";
+	case 'a':
+		return "cgroup_skb ingress drop";
+	default:
+		return "cgroup sock_addr EPERM";
+	}
 }
 
 static void write_proc(struct json_writer *w, const struct enforcement_report *r,
@@ -59,9 +77,15 @@ void block_json_write(struct json_writer *w, const struct enforcement_report *r,
 	gmtime_r(&secs, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	describe(what, sizeof(what), r);
-	snprintf(output, sizeof(output), "%s.%09llu: %s %s %s by %s (pid %u comm %s)", clock,
-		 (unsigned long long)(real_ns % NS_PER_SEC), blocked ? "Warning" : "Notice", what,
-		 blocked ? "blocked" : "audited", r->rule, r->pid, p && p->comm[0] ? p->comm : r->comm);
+	if (r->pid)
+		snprintf(output, sizeof(output), "%s.%09llu: %s %s %s by %s (pid %u comm %s)", clock,
+			 (unsigned long long)(real_ns % NS_PER_SEC), blocked ? "Warning" : "Notice",
+			 what, blocked ? "blocked" : "audited", r->rule, r->pid,
+			 p && p->comm[0] ? p->comm : r->comm);
+	else	/* a packet: no process asked for it */
+		snprintf(output, sizeof(output), "%s.%09llu: %s %s %s by %s", clock,
+			 (unsigned long long)(real_ns % NS_PER_SEC), blocked ? "Warning" : "Notice",
+			 what, blocked ? "blocked" : "audited", r->rule);
 	json_object_begin(w);
 	json_kv_string(w, "time", time);
 	json_kv_string(w, "rule", blocked ? "Policy block" : "Policy audit");
@@ -71,12 +95,16 @@ void block_json_write(struct json_writer *w, const struct enforcement_report *r,
 	json_object_begin(w);
 	json_kv_uint(w, "evt.time", real_ns);
 	json_kv_string(w, "evt.type", r->kind);
-	json_kv_uint(w, "proc.pid", r->pid);
-	json_kv_string(w, "proc.name", p && p->comm[0] ? p->comm : r->comm);
+	if (r->pid) {
+		json_kv_uint(w, "proc.pid", r->pid);
+		json_kv_string(w, "proc.name", p && p->comm[0] ? p->comm : r->comm);
+	}
 	if (r->path[0])
 		json_kv_string(w, "fd.name", r->path);
 	if (r->peer[0])
 		json_kv_string(w, "fd.name", r->peer);
+	if (r->local_port)
+		json_kv_uint(w, "fd.lport", r->local_port);
 	json_kv_string(w, "vigil.policy", r->policy);
 	json_kv_string(w, "vigil.policy_rule", r->rule);
 	json_object_end(w);
@@ -102,11 +130,13 @@ void block_json_write(struct json_writer *w, const struct enforcement_report *r,
 		json_kv_string(w, "peer", r->peer);
 	if (r->proto[0])
 		json_kv_string(w, "proto", r->proto);
-	json_kv_string(w, "enforced_by", r->kind[0] == 'o' ? "fanotify" :
-			   r->kind[0] == 'e' ? "sched_process_exec SIGKILL" : "cgroup sock_addr EPERM");
+	if (r->local_port)
+		json_kv_uint(w, "local_port", r->local_port);
+	json_kv_string(w, "enforced_by", enforced_by(r->kind));
 	if (r->decide_ns)
 		json_kv_uint(w, "decide_us", r->decide_ns / 1000);
 	json_object_end(w);
-	write_proc(w, r, p);
+	if (r->pid)
+		write_proc(w, r, p);
 	json_object_end(w);
 }

@@ -45,6 +45,10 @@ echo 'root:*:19000:0:99999:7:::' > /etc/shadow
 while true; do sleep 1; done
 """
 
+# ports container a listens on (host network): one the policy closes to
+# inbound connections, one it leaves open
+IN_BLOCKED = 20000 + os.getpid() % 20000
+IN_OPEN = IN_BLOCKED + 1
 POLICY = """\
 policy: test-lockdown
 selector: {container.name: "%sa"}
@@ -52,6 +56,7 @@ process:
   - {action: block, paths: ["/usr/local/blocked/*"]}
 network:
   - {action: block, direction: out, cidr: 0.0.0.0/0, ports: [%d]}
+  - {action: block, direction: in, ports: [""" + str(IN_BLOCKED) + """], protocol: tcp}
 file:
   - {action: block, paths: ["/etc/shadow"], access: [read, write]}
 default: allow
@@ -176,6 +181,21 @@ def exec_killed(name, path):
     return r.returncode, ran
 
 
+def listening(port):
+    out = subprocess.run(["ss", "-Htln", "sport = :%d" % port], stdout=subprocess.PIPE).stdout
+    return bool(out.strip())
+
+
+def connects_to(addr, port):
+    """A connection from this host within 1.5 s (a dropped SYN is retried
+    after a second and dropped again)."""
+    try:
+        socket.create_connection((addr, port), timeout=1.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def connect_from(name, addr, port):
     r = in_container(name, "nc", "-w", "2", addr, str(port))
     return r.returncode, r.stderr.decode() + r.stdout.decode()
@@ -273,6 +293,20 @@ def main():
         assert e["block"]["peer"] == "%s:%d" % (addr, blocked_srv.port), e["block"]
         assert "network[0]" in e["block"]["rule"], e["block"]
     run_test("blocked_connect_eperm_allowed_connect_works", chk_connect)
+
+    def chk_inbound():
+        for port in (IN_BLOCKED, IN_OPEN):
+            podman("exec", "-d", a_name, "sh", "-c",
+                   "while true; do nc -l -p %d </dev/null; done" % port)
+        wait_for(lambda: all(listening(p) for p in (IN_BLOCKED, IN_OPEN)), 10, "listeners")
+        assert not connects_to(addr, IN_BLOCKED), "inbound connection to the blocked port"
+        assert connects_to(addr, IN_OPEN), "inbound connection to the open port failed"
+        wait_for(lambda: blocks(v, "accept"), 5, "accept block alert")
+        e = blocks(v, "accept")[0]
+        assert e["block"]["local_port"] == IN_BLOCKED and "network[1]" in e["block"]["rule"], e
+        assert e["block"]["peer"].startswith(addr + ":") and e["workload"]["name"] == a_name, e
+        assert e["block"]["enforced_by"].startswith("cgroup_skb"), e["block"]
+    run_test("inbound_connection_to_blocked_port_dropped_open_port_accepts", chk_inbound)
 
     def chk_file():
         r = in_container(a_name, "cat", "/etc/shadow")

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,6 +90,83 @@ static int connect_in_cgroup(const char *ip, int port)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* A process inside the cgroup listening on 127.0.0.1:port (its socket
+ * belongs to the cgroup); returns its pid, killed by the caller. */
+static pid_t listen_in_cgroup(int port)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+		int one = 1, fd;
+
+		join_cgroup();	/* first: a socket belongs to the cgroup it was made in */
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+static void stop_child(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* Whether this process (outside the cgroup) connects to 127.0.0.1:port
+ * within 400 ms: a dropped SYN is retried after a second, so no. */
+static bool connects_from_outside(int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = -1;
+	socklen_t len = sizeof(err);
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
+		close(fd);
+		return false;
+	}
+	if (poll(&p, 1, 400) == 1)
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	close(fd);
+	return err == 0;
+}
+
+static void set_net_rule(struct enforce_workload *w, int i, uint8_t action, uint8_t direction,
+			 int port)
+{
+	memset(&w->net[i], 0, sizeof(w->net[i]));
+	w->net[i].addr[10] = w->net[i].addr[11] = 0xff;	/* 0.0.0.0/0 */
+	w->net[i].prefix = 96;
+	w->net[i].action = action;
+	w->net[i].direction = direction;
+	w->net[i].port_lo = w->net[i].port_hi = (uint16_t)port;
+	w->net[i].rule_index = (uint16_t)(10 + i);
+	if (w->net_rules < i + 1)
+		w->net_rules = (uint16_t)(i + 1);
 }
 
 static void reset_policy(uint8_t exec_default, uint8_t net_default)
@@ -221,6 +299,59 @@ TEST(isolation_allows_only_loopback_and_is_undone)
 	CHECK(connect_in_cgroup("10.255.255.1", 4446) != EPERM);
 }
 
+TEST(inbound_connection_dropped_by_rule_others_accepted)
+{
+	struct enforce_workload w;
+	pid_t blocked = listen_in_cgroup(4450), open_port = listen_in_cgroup(4451);
+
+	CHECK(blocked > 0 && open_port > 0);
+	reset_policy(ENFORCE_ALLOW, ENFORCE_ALLOW);
+	CHECK(enforcer_get_workload(enf, cg_id, &w) == 0);
+	set_net_rule(&w, 0, ENFORCE_BLOCK, ENFORCE_DIR_OUT, 4451);	/* outbound only */
+	set_net_rule(&w, 1, ENFORCE_BLOCK, ENFORCE_DIR_IN, 4450);
+	w.inbound = 1;
+	CHECK(enforcer_set_workload(enf, cg_id, &w) == 0);
+	reports = 0;
+	CHECK(!connects_from_outside(4450));
+	CHECK(connects_from_outside(4451));
+	drain_reports();
+	CHECK(reports == 1 && last.kind == ENFORCE_ACCEPT && last.action == ENFORCE_BLOCK);
+	CHECK(last.port == 4450 && last.peer_port != 0 && last.rule_index == 11);
+	CHECK(last.addr[12] == 127 && last.pid == 0);
+	/* dry run: reported as an audit, the connection goes through */
+	w.dry_run = 1;
+	CHECK(enforcer_set_workload(enf, cg_id, &w) == 0);
+	reports = 0;
+	CHECK(connects_from_outside(4450));
+	drain_reports();
+	CHECK(reports == 1 && last.action == ENFORCE_AUDIT);
+	stop_child(blocked);
+	stop_child(open_port);
+}
+
+TEST(inbound_default_block_lets_replies_to_own_connections_in)
+{
+	struct enforce_workload w;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(4452)};
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t listener = listen_in_cgroup(4453);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 4) == 0);
+	reset_policy(ENFORCE_ALLOW, ENFORCE_BLOCK);
+	CHECK(enforcer_get_workload(enf, cg_id, &w) == 0);
+	set_net_rule(&w, 0, ENFORCE_ALLOW, ENFORCE_DIR_OUT, 4452);
+	w.inbound = 1;
+	CHECK(enforcer_set_workload(enf, cg_id, &w) == 0);
+	/* the workload's own connection: its SYN-ACK comes back in */
+	CHECK(connect_in_cgroup("127.0.0.1", 4452) == 0);
+	/* nobody may connect to it: no inbound rule, default block */
+	CHECK(!connects_from_outside(4453));
+	close(fd);
+	stop_child(listener);
+}
+
 TEST(forget_removes_every_rule)
 {
 	char *truth[] = {"/bin/true", NULL};
@@ -270,6 +401,8 @@ int main(void)
 	RUN(dry_run_reports_without_killing);
 	RUN(connect_refused_by_rule_others_pass);
 	RUN(isolation_allows_only_loopback_and_is_undone);
+	RUN(inbound_connection_dropped_by_rule_others_accepted);
+	RUN(inbound_default_block_lets_replies_to_own_connections_in);
 	RUN(forget_removes_every_rule);
 	enforcer_forget(enf, cg_id);
 	enforcer_close(enf);
