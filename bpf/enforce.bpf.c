@@ -38,6 +38,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__type(key, struct enforce_parent_key);
+	__type(value, struct enforce_exec_rule);
+} exec_parents SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
 	__type(key, struct enforce_inode_key);
 	__type(value, struct enforce_inode_rule);
 } exec_inodes SEC(".maps");
@@ -113,14 +120,33 @@ static __always_inline bool same_path(const struct enforce_exec_rule *rule,
 	return true;
 }
 
-/* The path rule for what execve was given, else the inode rule for the
- * file that is running, else the workload's default. */
+/* The rule for this path limited to the parent's executable, if the
+ * workload has such rules and the parent's is one of them. */
+static __always_inline struct enforce_exec_rule *parent_rule(__u64 cg, __u64 hash,
+							     struct enforce_report *r)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct inode *parent = BPF_CORE_READ(task, real_parent, mm, exe_file, f_inode);
+	struct enforce_parent_key key = {.cgroup_id = cg, .hash = hash};
+	struct enforce_exec_rule *rule;
+
+	if (!parent)
+		return NULL;	/* a kernel thread's child */
+	key.parent_ino = BPF_CORE_READ(parent, i_ino);
+	key.parent_dev = BPF_CORE_READ(parent, i_sb, s_dev);
+	rule = bpf_map_lookup_elem(&exec_parents, &key);
+	return rule && same_path(rule, r->path, r->path_len) ? rule : NULL;
+}
+
+/* The first in policy order of the path rule and the parent-limited path
+ * rule for what execve was given, else the inode rule for the file that
+ * is running, else the workload's default. */
 static __always_inline __u8 exec_decision(__u64 cg, const struct enforce_workload *w,
 					  struct enforce_report *r, struct linux_binprm *bprm)
 {
 	struct enforce_exec_key key = {.cgroup_id = cg};
 	struct enforce_inode_key ikey = {.cgroup_id = cg};
-	struct enforce_exec_rule *rule;
+	struct enforce_exec_rule *rule, *by_parent = NULL;
 	struct enforce_inode_rule *irule;
 	struct inode *inode;
 	long n;
@@ -135,7 +161,13 @@ static __always_inline __u8 exec_decision(__u64 cg, const struct enforce_workloa
 		return w->exec_default;
 	key.hash = path_hash(r->path, r->path_len);
 	rule = bpf_map_lookup_elem(&exec_paths, &key);
-	if (rule && same_path(rule, r->path, r->path_len)) {
+	if (rule && !same_path(rule, r->path, r->path_len))
+		rule = NULL;
+	if (w->parent_rules)
+		by_parent = parent_rule(cg, key.hash, r);
+	if (by_parent && (!rule || by_parent->rule_index < rule->rule_index))
+		rule = by_parent;
+	if (rule) {
 		r->rule_index = rule->rule_index;
 		return rule->action;
 	}

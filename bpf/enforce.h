@@ -52,7 +52,8 @@ struct enforce_workload {
 	__u16 net_rules;	/* used entries of net[] */
 	__u16 exec_rules;	/* entries in exec_paths/exec_inodes (0: skip the lookups) */
 	__u8 inbound;		/* net[] has rules for direction in, or net_default is not allow */
-	__u8 pad[3];
+	__u8 parent_rules;	/* exec_parents has entries for this cgroup */
+	__u8 pad[2];
 	struct enforce_net_rule net[ENFORCE_NET_RULES];
 };
 
@@ -67,6 +68,17 @@ struct enforce_exec_rule {
 	__u16 rule_index;
 	__u32 len;
 	char path[ENFORCE_PATH_MAX];	/* compared in full: no hash collisions */
+};
+
+/* A process rule limited to parents: the path given to execve (hash,
+ * compared in full as in exec_paths) and the parent's executable file
+ * (the inode its mm runs). */
+struct enforce_parent_key {
+	__u64 cgroup_id;
+	__u64 hash;
+	__u64 parent_ino;
+	__u32 parent_dev;	/* kernel dev_t, as in enforce_inode_key */
+	__u32 pad;
 };
 
 struct enforce_inode_key {

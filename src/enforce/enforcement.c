@@ -15,6 +15,7 @@
 
 #include "enforce/enforcer.h"
 #include "enforce/file_guard.h"
+#include "enforce/parent_rules.h"
 #include "enforce/policy.h"
 #include "util/u64_map.h"
 #include "workload/task_cgroup.h"
@@ -149,7 +150,8 @@ struct apply_ctx {
 	const char *root;		/* "/proc/<pid>/root" */
 	struct enforce_workload w;
 	bool dry_run;
-	int net_overflow, parent_rules, failures;
+	struct parent_rules parents;	/* rules limited to parents, paired at the end */
+	int net_overflow, failures;
 };
 
 static uint8_t kernel_action(enum policy_action a)
@@ -199,17 +201,28 @@ static void join_root(char *buf, size_t len, const char *root, const char *path)
  * decide for all of them; the path rule is looked up first. */
 static void add_exec(struct apply_ctx *c, const char *path, int rule, enum policy_action a)
 {
-	char host[4200];
 	struct stat st;
 	uint8_t action = kernel_action(a);
 
 	if (enforcer_add_exec_path(c->e->enf, c->cgroup_id, path, action, (uint16_t)rule))
 		c->failures++;
-	join_root(host, sizeof(host), c->root, path);
-	if (lstat(host, &st) == 0 && S_ISREG(st.st_mode) &&
+	if (stat_in_root(c->root, path, 0, &st) == 0 && S_ISREG(st.st_mode) &&
 	    enforcer_add_exec_inode(c->e->enf, c->cgroup_id, st.st_dev, st.st_ino, action,
 				    (uint16_t)rule))
 		c->failures++;
+}
+
+/* A process rule's path or parent: plain rules go in directly, rules
+ * limited to parents once all their paths and parents are known. */
+static void add_process_path(struct apply_ctx *c, const struct policy_path_entry *pe,
+			     const char *path)
+{
+	if (pe->is_parent)
+		parent_rules_add_parent(&c->parents, pe->rule, c->root, path);
+	else if (pe->has_parents)
+		parent_rules_add_path(&c->parents, pe->rule, path, kernel_action(pe->action));
+	else
+		add_exec(c, path, pe->rule, pe->action);
 }
 
 static void protect_file(struct apply_ctx *c, const char *path, int rule, enum policy_action a,
@@ -262,14 +275,8 @@ static void add_exact_path(void *ctx, const struct policy_path_entry *pe)
 	int budget = SUBTREE_DIRS_MAX;
 
 	if (pe->category == POLICY_PROCESS) {
-		if (pe->is_parent)
-			return;
-		if (pe->has_parents) {
-			c->parent_rules++;	/* the kernel check knows no parents */
-			return;
-		}
 		if (pe->path->type == POLICY_PATH_EXACT)
-			add_exec(c, pe->path->text, pe->rule, pe->action);
+			add_process_path(c, pe, pe->path->text);
 		return;
 	}
 	if (pe->path->type == POLICY_PATH_EXACT)
@@ -284,14 +291,23 @@ static void add_glob_match(void *ctx, const struct policy_path_entry *pe, const 
 	int budget = SUBTREE_DIRS_MAX;
 
 	if (pe->category == POLICY_PROCESS) {
-		if (!pe->is_parent && !pe->has_parents)
-			add_exec(c, abs_path, pe->rule, pe->action);
+		add_process_path(c, pe, abs_path);
 		return;
 	}
 	if (pe->path->type == POLICY_PATH_SUBTREE)
 		protect_subtree(c, abs_path, pe->rule, pe->action, pe->access, &budget);
 	else
 		protect_file(c, abs_path, pe->rule, pe->action, pe->access);
+}
+
+/* Every path entry of the policy: exact ones, glob matches in the
+ * workload's root, then the pairs of rules limited to parents. */
+static void add_paths(struct apply_ctx *c)
+{
+	policy_each_path(c->p, add_exact_path, c);
+	policy_expand_globs(c->p, c->root, add_glob_match, c);
+	c->failures += parent_rules_apply(&c->parents, c->e->enf, c->cgroup_id);
+	parent_rules_free(&c->parents);
 }
 
 /* A process of the cgroup whose root the policy's paths resolve in. */
@@ -347,12 +363,10 @@ static int apply_policy(struct enforcement *e, uint64_t cgroup_id, const char *c
 	}
 	if (enforcer_set_workload(e->enf, cgroup_id, &c.w))
 		return -1;
-	policy_each_path(p, add_exact_path, &c);
-	policy_expand_globs(p, root, add_glob_match, &c);
-	if (c.parent_rules || c.failures)
-		fprintf(stderr, "vigil: policy %s on cgroup %llu: %d parent-limited rules are not "
-			"enforced in the kernel; %d entries failed\n", p->name,
-			(unsigned long long)cgroup_id, c.parent_rules, c.failures);
+	add_paths(&c);
+	if (c.failures)
+		fprintf(stderr, "vigil: policy %s on cgroup %llu: %d entries failed\n", p->name,
+			(unsigned long long)cgroup_id, c.failures);
 	return 0;
 }
 
@@ -391,8 +405,7 @@ static void refresh_globs(struct enforcement *e, uint64_t cgroup_id, const char 
 
 	if (root_of_cgroup(e, cg_path, container, root, sizeof(root)))
 		return;
-	policy_each_path(p, add_exact_path, &c);
-	policy_expand_globs(p, root, add_glob_match, &c);
+	add_paths(&c);
 }
 
 static void reconcile_cgroup(void *ctx, uint64_t id, const char *path)

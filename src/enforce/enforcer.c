@@ -54,13 +54,19 @@ static struct bpf_program *link_program(struct enforce_bpf *skel, int i)
 	return progs[i];
 }
 
+#define PINNED_MAPS 4
+
+static const char *const map_names[PINNED_MAPS] = {
+	"enforced_cgroups", "exec_paths", "exec_inodes", "exec_parents",
+};
+
 static struct bpf_map *pinned_map(struct enforce_bpf *skel, int i, const char **name)
 {
-	static const char *const names[3] = {"enforced_cgroups", "exec_paths", "exec_inodes"};
-	struct bpf_map *maps[3] = {
+	struct bpf_map *maps[PINNED_MAPS] = {
 		skel->maps.enforced_cgroups, skel->maps.exec_paths, skel->maps.exec_inodes,
+		skel->maps.exec_parents,
 	};
-	*name = names[i];
+	*name = map_names[i];
 	return maps[i];
 }
 
@@ -71,7 +77,7 @@ static void reuse_pinned_maps(struct enforcer *e)
 	char path[512];
 	const char *name;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < PINNED_MAPS; i++) {
 		struct bpf_map *map = pinned_map(e->skel, i, &name);
 		int fd;
 
@@ -124,7 +130,7 @@ static int pin_all(struct enforcer *e, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < PINNED_MAPS; i++) {
 		struct bpf_map *map = pinned_map(e->skel, i, &name);
 		struct stat st;
 
@@ -141,7 +147,6 @@ static int pin_all(struct enforcer *e, char *err, size_t errlen)
 
 int enforcer_clear_pins(const char *pin_dir, char *err, size_t errlen)
 {
-	static const char *const maps[3] = {"enforced_cgroups", "exec_paths", "exec_inodes"};
 	char path[512];
 	int removed = 0;
 
@@ -149,8 +154,8 @@ int enforcer_clear_pins(const char *pin_dir, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "%s/link_%s", pin_dir, link_names[i]);
 		removed += unlink(path) == 0;
 	}
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, maps[i]);
+	for (int i = 0; i < PINNED_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
 		removed += unlink(path) == 0;
 	}
 	if (rmdir(pin_dir) && errno != ENOENT && errno != ENOTEMPTY) {
@@ -240,8 +245,14 @@ int enforcer_set_workload(struct enforcer *e, uint64_t cgroup_id,
 {
 	struct enforce_workload cur, next = *w;
 
-	/* the exec rule count belongs to the enforcer */
-	next.exec_rules = enforcer_get_workload(e, cgroup_id, &cur) == 0 ? cur.exec_rules : 0;
+	/* the exec rule counts belong to the enforcer */
+	if (enforcer_get_workload(e, cgroup_id, &cur) == 0) {
+		next.exec_rules = cur.exec_rules;
+		next.parent_rules = cur.parent_rules;
+	} else {
+		next.exec_rules = 0;
+		next.parent_rules = 0;
+	}
 	return bpf_map_update_elem(map_fd(e, e->skel->maps.enforced_cgroups), &cgroup_id, &next,
 				   BPF_ANY) ? -errno : 0;
 }
@@ -252,15 +263,64 @@ int enforcer_get_workload(struct enforcer *e, uint64_t cgroup_id, struct enforce
 		       ? -errno : 0;
 }
 
-static int count_exec_rule(struct enforcer *e, uint64_t cgroup_id)
+static int count_exec_rule(struct enforcer *e, uint64_t cgroup_id, bool by_parent)
 {
 	struct enforce_workload w;
 
 	if (enforcer_get_workload(e, cgroup_id, &w))
 		return -ENOENT;
 	w.exec_rules++;
+	if (by_parent)
+		w.parent_rules = 1;
 	return bpf_map_update_elem(map_fd(e, e->skel->maps.enforced_cgroups), &cgroup_id, &w,
 				   BPF_EXIST) ? -errno : 0;
+}
+
+/* Inserts key -> value unless an entry from an earlier rule is there:
+ * the first rule in policy order decides, whatever order the entries
+ * come in (exact paths and glob matches are added in separate passes).
+ * rule_of reads the rule index out of a value.  1 = added, 0 = kept the
+ * earlier one, < 0 = error. */
+static int put_first_rule(int fd, const void *key, const void *value, size_t value_size,
+			  uint16_t (*rule_of)(const void *value))
+{
+	unsigned char old[sizeof(struct enforce_exec_rule)];
+
+	if (bpf_map_update_elem(fd, key, value, BPF_NOEXIST) == 0)
+		return 1;
+	if (errno != EEXIST || value_size > sizeof(old))
+		return -errno;
+	if (bpf_map_lookup_elem(fd, key, old) == 0 && rule_of(value) < rule_of(old) &&
+	    bpf_map_update_elem(fd, key, value, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+static uint16_t exec_rule_index(const void *v)
+{
+	return ((const struct enforce_exec_rule *)v)->rule_index;
+}
+
+static uint16_t inode_rule_index(const void *v)
+{
+	return ((const struct enforce_inode_rule *)v)->rule_index;
+}
+
+static void fill_exec_rule(struct enforce_exec_rule *rule, const char *path, size_t len,
+			   uint8_t action, uint16_t rule_index)
+{
+	memset(rule, 0, sizeof(*rule));
+	rule->action = action;
+	rule->rule_index = rule_index;
+	rule->len = len;
+	memcpy(rule->path, path, len);
+}
+
+/* user space dev_t (glibc) to the kernel's MKDEV encoding */
+static uint32_t kernel_dev(uint64_t dev)
+{
+	return (uint32_t)((((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffULL)) << 20 |
+			  ((dev & 0xff) | ((dev >> 12) & ~0xffULL)));
 }
 
 int enforcer_add_exec_path(struct enforcer *e, uint64_t cgroup_id, const char *path,
@@ -269,18 +329,34 @@ int enforcer_add_exec_path(struct enforcer *e, uint64_t cgroup_id, const char *p
 	size_t len = strlen(path);
 	struct enforce_exec_key key = {.cgroup_id = cgroup_id};
 	struct enforce_exec_rule rule;
+	int rc;
 
 	if (len >= ENFORCE_PATH_MAX)
 		return -ENAMETOOLONG;
-	memset(&rule, 0, sizeof(rule));
 	key.hash = enforce_path_hash(path, len);
-	rule.action = action;
-	rule.rule_index = rule_index;
-	rule.len = len;
-	memcpy(rule.path, path, len);
-	if (bpf_map_update_elem(map_fd(e, e->skel->maps.exec_paths), &key, &rule, BPF_NOEXIST))
-		return errno == EEXIST ? 0 : -errno;	/* first rule wins */
-	return count_exec_rule(e, cgroup_id);
+	fill_exec_rule(&rule, path, len, action, rule_index);
+	rc = put_first_rule(map_fd(e, e->skel->maps.exec_paths), &key, &rule, sizeof(rule),
+			    exec_rule_index);
+	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, false);
+}
+
+int enforcer_add_exec_parent(struct enforcer *e, uint64_t cgroup_id, const char *path,
+			     uint64_t parent_dev, uint64_t parent_ino, uint8_t action,
+			     uint16_t rule_index)
+{
+	size_t len = strlen(path);
+	struct enforce_parent_key key = {.cgroup_id = cgroup_id, .parent_ino = parent_ino};
+	struct enforce_exec_rule rule;
+	int rc;
+
+	if (len >= ENFORCE_PATH_MAX)
+		return -ENAMETOOLONG;
+	key.hash = enforce_path_hash(path, len);
+	key.parent_dev = kernel_dev(parent_dev);
+	fill_exec_rule(&rule, path, len, action, rule_index);
+	rc = put_first_rule(map_fd(e, e->skel->maps.exec_parents), &key, &rule, sizeof(rule),
+			    exec_rule_index);
+	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, true);
 }
 
 int enforcer_add_exec_inode(struct enforcer *e, uint64_t cgroup_id, uint64_t dev,
@@ -288,13 +364,12 @@ int enforcer_add_exec_inode(struct enforcer *e, uint64_t cgroup_id, uint64_t dev
 {
 	struct enforce_inode_key key = {.cgroup_id = cgroup_id, .ino = ino};
 	struct enforce_inode_rule rule = {.action = action, .rule_index = rule_index};
+	int rc;
 
-	/* user space dev_t (glibc) to the kernel's MKDEV encoding */
-	key.dev = (uint32_t)((((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffULL)) << 20 |
-			     ((dev & 0xff) | ((dev >> 12) & ~0xffULL)));
-	if (bpf_map_update_elem(map_fd(e, e->skel->maps.exec_inodes), &key, &rule, BPF_NOEXIST))
-		return errno == EEXIST ? 0 : -errno;
-	return count_exec_rule(e, cgroup_id);
+	key.dev = kernel_dev(dev);
+	rc = put_first_rule(map_fd(e, e->skel->maps.exec_inodes), &key, &rule, sizeof(rule),
+			    inode_rule_index);
+	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, false);
 }
 
 /* Delete every key of one cgroup from a map whose keys start with it. */
@@ -326,6 +401,8 @@ void enforcer_forget(struct enforcer *e, uint64_t cgroup_id)
 			   cgroup_id);
 	delete_cgroup_keys(map_fd(e, e->skel->maps.exec_inodes),
 			   sizeof(struct enforce_inode_key), cgroup_id);
+	delete_cgroup_keys(map_fd(e, e->skel->maps.exec_parents),
+			   sizeof(struct enforce_parent_key), cgroup_id);
 }
 
 int enforcer_isolate(struct enforcer *e, uint64_t cgroup_id, bool on)

@@ -41,6 +41,11 @@ int enforcer_set_workload(struct enforcer *e, uint64_t cgroup_id,
 int enforcer_get_workload(struct enforcer *e, uint64_t cgroup_id, struct enforce_workload *w);
 int enforcer_add_exec_path(struct enforcer *e, uint64_t cgroup_id, const char *path,
 			   uint8_t action, uint16_t rule_index);
+/* A path rule limited to a parent: applies when the process calling
+ * execve with this path has a parent running the file (dev, ino). */
+int enforcer_add_exec_parent(struct enforcer *e, uint64_t cgroup_id, const char *path,
+			     uint64_t parent_dev, uint64_t parent_ino, uint8_t action,
+			     uint16_t rule_index);
 int enforcer_add_exec_inode(struct enforcer *e, uint64_t cgroup_id, uint64_t dev,
 			    uint64_t ino, uint8_t action, uint16_t rule_index);
 /* Forget everything about a workload (its policy went, or it stopped). */

@@ -1,6 +1,7 @@
 /* policy_warn.c - what is legal but probably not meant: host bits in a
- * CIDR, globs that match no file, selectors that match no workload, and
- * block rules that an earlier rule makes unreachable. */
+ * CIDR, globs that match no file, selectors that match no workload,
+ * block rules that an earlier rule makes unreachable, and a file default
+ * the kernel cannot apply. */
 #include "enforce/policy_internal.h"
 
 #include <arpa/inet.h>
@@ -166,4 +167,8 @@ void policy_warnings(const struct policy *p, const struct policy_checks *checks)
 		warn(&w, p->line, p->col, "the selector matches no current workload");
 	shadowed(&w, "process", p->nprocess, process_view);
 	shadowed(&w, "file", p->nfile_rules, file_view);
+	if (p->defaults[POLICY_FILE] != POLICY_ALLOW)
+		warn(&w, p->line, p->col, "the file default '%s' is not enforced: the kernel "
+		     "guards only the files the rules name",
+		     policy_action_name(p->defaults[POLICY_FILE]));
 }

@@ -54,6 +54,7 @@ policy: test-lockdown
 selector: {container.name: "%sa"}
 process:
   - {action: block, paths: ["/usr/local/blocked/*"]}
+  - {action: block, paths: ["/bin/ls"], parent: ["/usr/local/allowed/sh"]}
 network:
   - {action: block, direction: out, cidr: 0.0.0.0/0, ports: [%d]}
   - {action: block, direction: in, ports: [""" + str(IN_BLOCKED) + """], protocol: tcp}
@@ -279,6 +280,19 @@ def main():
         assert e["workload"]["name"] == a_name and e["rule"] == "Policy block", e
     run_test("blocked_exec_killed_before_it_runs_allowed_one_runs", chk_exec)
 
+    def chk_parent():
+        # ls started by the allowed/ copy of the shell is refused; started by
+        # the image's own shell (another file) it runs
+        r = in_container(a_name, ALLOWED, "-c", "ls / >/dev/null; echo rc=$?")
+        assert b"rc=137" in r.stdout, "ls under the named parent: %r" % r.stdout
+        r = in_container(a_name, "sh", "-c", "ls / >/dev/null; echo rc=$?")
+        assert b"rc=0" in r.stdout, "ls under another parent: %r %r" % (r.stdout, r.stderr)
+        wait_for(lambda: [e for e in blocks(v, "exec") if e["block"]["path"] == "/bin/ls"], 5,
+                 "parent-limited exec block alert")
+        e = [e for e in blocks(v, "exec") if e["block"]["path"] == "/bin/ls"][0]
+        assert "process[1]" in e["block"]["rule"], e["block"]
+    run_test("exec_blocked_only_under_the_named_parent", chk_parent)
+
     def chk_connect():
         before = allowed_srv.accepted
         rc, out = connect_from(a_name, addr, blocked_srv.port)
@@ -359,7 +373,7 @@ def main():
         r = in_container(a_name, "cat", "/etc/shadow")
         assert r.returncode == 0, "file protection should end with the process (fanotify)"
         rc, out, err = vigil_cmd(state, "enforce", "clear", "--pin-dir", PIN_DIR)
-        assert rc == 0 and "removed 10" in out, (rc, out, err)
+        assert rc == 0 and "removed 11" in out, (rc, out, err)
         rc, ran = exec_killed(a_name, ALLOWED)
         assert ran, "after clearing the pins the block is still there"
     run_test("fail_closed_keeps_kernel_enforcement_after_kill9", chk_fail_closed)

@@ -62,6 +62,7 @@ static int run_in_cgroup(char *const argv[])
 
 		join_cgroup();
 		dup2(null, 1);
+		dup2(null, 2);	/* the shell's "Killed" */
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -220,6 +221,50 @@ TEST(exec_blocked_by_inode_catches_another_name)
 	status = run_in_cgroup(argv);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	unlink(link);
+}
+
+TEST(exec_rule_limited_to_a_parent)
+{
+	char *direct[] = {"/bin/true", NULL};
+	char *via_sh[] = {"/bin/sh", "-c", "/bin/true; exit $?", NULL};
+	struct stat sh;
+	int st;
+
+	CHECK(stat("/bin/sh", &sh) == 0);	/* the file the shell runs (dash) */
+	reset_policy(ENFORCE_ALLOW, ENFORCE_ALLOW);
+	CHECK(enforcer_add_exec_parent(enf, cg_id, "/bin/true", sh.st_dev, sh.st_ino,
+				       ENFORCE_BLOCK, 2) == 0);
+	reports = 0;
+	st = run_in_cgroup(via_sh);	/* /bin/true's parent is the shell: killed */
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGKILL);
+	st = run_in_cgroup(direct);	/* its parent is this test: runs */
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	drain_reports();
+	CHECK(reports == 1 && last.rule_index == 2);
+	CHECK_STR(last.path, "/bin/true");
+}
+
+TEST(exec_first_rule_decides_whatever_the_insert_order)
+{
+	char *truth[] = {"/bin/true", NULL};
+	char *via_sh[] = {"/bin/sh", "-c", "/bin/true; exit $?", NULL};
+	struct stat sh;
+	int st;
+
+	CHECK(stat("/bin/sh", &sh) == 0);
+	reset_policy(ENFORCE_ALLOW, ENFORCE_ALLOW);
+	/* rule 4 allows, rule 1 blocks: rule 1 decides though added second */
+	CHECK(enforcer_add_exec_path(enf, cg_id, "/bin/true", ENFORCE_ALLOW, 4) == 0);
+	CHECK(enforcer_add_exec_path(enf, cg_id, "/bin/true", ENFORCE_BLOCK, 1) == 0);
+	st = run_in_cgroup(truth);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/* rule 0, limited to the shell, allows: it comes before rule 1 */
+	CHECK(enforcer_add_exec_parent(enf, cg_id, "/bin/true", sh.st_dev, sh.st_ino,
+				       ENFORCE_ALLOW, 0) == 0);
+	st = run_in_cgroup(via_sh);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = run_in_cgroup(truth);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
 TEST(exec_default_block_allows_only_listed)
@@ -397,6 +442,8 @@ int main(void)
 	RUN(path_hash_matches_the_kernels);
 	RUN(exec_blocked_by_path_is_killed_before_it_runs);
 	RUN(exec_blocked_by_inode_catches_another_name);
+	RUN(exec_rule_limited_to_a_parent);
+	RUN(exec_first_rule_decides_whatever_the_insert_order);
 	RUN(exec_default_block_allows_only_listed);
 	RUN(dry_run_reports_without_killing);
 	RUN(connect_refused_by_rule_others_pass);

@@ -374,6 +374,21 @@ TEST(file_shadow_respects_access)
 	policy_set_free(set);
 }
 
+TEST(file_default_block_warned_not_enforced)
+{
+	struct warnings w = {"", 0};
+	struct policy_checks checks = {.warn = collect, .warn_ctx = &w};
+	struct policy_set *set = load_checked(
+		"policy: x\nselector: {any: true}\nfile:\n"
+		"  - {action: allow, paths: [/etc/passwd]}\n"
+		"default: {file: block}\n", &checks);
+
+	CHECK(set != NULL);
+	CHECK_INT(w.count, 1);
+	CHECK(strstr(w.text, "t.yaml:1:1: policy x: the file default 'block' is not enforced") != NULL);
+	policy_set_free(set);
+}
+
 /* ---- decisions --------------------------------------------------------------------- */
 
 TEST(ipv6_cidrs_and_mapped_addresses)
@@ -641,6 +656,7 @@ int main(void)
 	RUN(alias_bombs_are_refused);
 	RUN(sets_load_all_or_nothing);
 	RUN(warnings_for_globs_selectors_shadows_and_host_bits);
+	RUN(file_default_block_warned_not_enforced);
 	RUN(file_shadow_respects_access);
 	RUN(ipv6_cidrs_and_mapped_addresses);
 	RUN(port_ranges_protocols_and_directions);
