@@ -45,6 +45,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__type(key, struct enforce_applet_key);
+	__type(value, struct enforce_exec_rule);
+} exec_applets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
 	__type(key, struct enforce_inode_key);
 	__type(value, struct enforce_inode_rule);
 } exec_inodes SEC(".maps");
@@ -138,15 +145,64 @@ static __always_inline struct enforce_exec_rule *parent_rule(__u64 cg, __u64 has
 	return rule && same_path(rule, r->path, r->path_len) ? rule : NULL;
 }
 
+#define APPLET_NAME_MAX 64
+
+/* The rule for the applet this exec runs: the file's inode and argv[0],
+ * which the new image's stack already holds.  A shell runs an applet it
+ * finds on PATH under its bare name ("nc"); a name with a '/' was exec'd
+ * by path and met the path rules. */
+static __always_inline struct enforce_exec_rule *applet_rule(__u64 cg,
+							     const struct enforce_report *r)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	unsigned long arg = BPF_CORE_READ(task, mm, arg_start);
+	struct enforce_applet_key key = {.cgroup_id = cg, .ino = r->ino, .dev = r->dev};
+	struct enforce_exec_rule *rule;
+	char argv0[APPLET_NAME_MAX];
+	__u32 len, i;
+	long n;
+
+	n = bpf_probe_read_user_str(argv0, sizeof(argv0), (const void *)arg);
+	if (n <= 1)
+		return NULL;
+	len = (__u32)(n - 1);
+	key.hash = FNV_OFFSET;
+	for (i = 0; i < APPLET_NAME_MAX; i++) {
+		if (i >= len)
+			break;
+		key.hash ^= (__u8)argv0[i];
+		key.hash *= FNV_PRIME;
+	}
+	rule = bpf_map_lookup_elem(&exec_applets, &key);
+	if (!rule || rule->len - rule->pad != len)
+		return NULL;
+	for (i = 0; i < APPLET_NAME_MAX; i++) {
+		if (i >= len)
+			break;
+		if (rule->path[(rule->pad + i) & (ENFORCE_PATH_MAX - 1)] != argv0[i])
+			return NULL;
+	}
+	return rule;
+}
+
+static __always_inline struct enforce_exec_rule *earlier(struct enforce_exec_rule *a,
+							 struct enforce_exec_rule *b)
+{
+	if (!a)
+		return b;
+	return b && b->rule_index < a->rule_index ? b : a;
+}
+
 /* The first in policy order of the path rule and the parent-limited path
- * rule for what execve was given, else the inode rule for the file that
- * is running, else the workload's default. */
+ * rule for what execve was given and the applet rule for the file and
+ * argv[0], else the inode rule for the file that is running, else the
+ * workload's default. */
 static __always_inline __u8 exec_decision(__u64 cg, const struct enforce_workload *w,
 					  struct enforce_report *r, struct linux_binprm *bprm)
 {
 	struct enforce_exec_key key = {.cgroup_id = cg};
 	struct enforce_inode_key ikey = {.cgroup_id = cg};
-	struct enforce_exec_rule *rule, *by_parent = NULL;
+	struct enforce_exec_rule *rule, *by_applet = NULL;
 	struct enforce_inode_rule *irule;
 	struct inode *inode;
 	long n;
@@ -164,11 +220,17 @@ static __always_inline __u8 exec_decision(__u64 cg, const struct enforce_workloa
 	if (rule && !same_path(rule, r->path, r->path_len))
 		rule = NULL;
 	if (w->parent_rules)
-		by_parent = parent_rule(cg, key.hash, r);
-	if (by_parent && (!rule || by_parent->rule_index < rule->rule_index))
-		rule = by_parent;
+		rule = earlier(rule, parent_rule(cg, key.hash, r));
+	if (w->applet_rules) {
+		by_applet = applet_rule(cg, r);
+		rule = earlier(rule, by_applet);
+	}
 	if (rule) {
 		r->rule_index = rule->rule_index;
+		if (rule == by_applet) {	/* report the name the policy gave */
+			bpf_probe_read_kernel(r->path, sizeof(r->path), rule->path);
+			r->path_len = rule->len;
+		}
 		return rule->action;
 	}
 	ikey.ino = r->ino;

@@ -53,7 +53,8 @@ struct enforce_workload {
 	__u16 exec_rules;	/* entries in exec_paths/exec_inodes (0: skip the lookups) */
 	__u8 inbound;		/* net[] has rules for direction in, or net_default is not allow */
 	__u8 parent_rules;	/* exec_parents has entries for this cgroup */
-	__u8 pad[2];
+	__u8 applet_rules;	/* exec_applets has entries for this cgroup */
+	__u8 pad;
 	struct enforce_net_rule net[ENFORCE_NET_RULES];
 };
 
@@ -78,6 +79,19 @@ struct enforce_parent_key {
 	__u64 hash;
 	__u64 parent_ino;
 	__u32 parent_dev;	/* kernel dev_t, as in enforce_inode_key */
+	__u32 pad;
+};
+
+/* A path rule whose file is a link to a multi-call binary (busybox):
+ * its shell runs an applet by exec'ing /proc/self/exe with argv[0] the
+ * applet's name, so the kernel looks up the file it runs and the last
+ * component of argv[0].  The value's path is the rule's path; its pad
+ * byte is where the last component starts. */
+struct enforce_applet_key {
+	__u64 cgroup_id;
+	__u64 hash;		/* FNV-1a 64 of the name */
+	__u64 ino;
+	__u32 dev;		/* kernel dev_t */
 	__u32 pad;
 };
 

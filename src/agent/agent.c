@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/control_cmd.h"
 #include "agent/downstream.h"
 #include "agent/hold_queue.h"
 #include "agent/requests.h"
@@ -34,6 +35,7 @@
 #include "sensor/decode.h"
 #include "sensor/event_names.h"
 #include "sensor/sensor.h"
+#include "util/instance_lock.h"
 #include "util/json.h"
 #include "util/string_set.h"
 #include "workload/workload.h"
@@ -85,6 +87,7 @@ struct agent {
 	char alert_root[EXEC_ID_LEN + 1];	/* process tree root of the next delivered alert */
 	struct string_set *protect_checked;	/* containers whose model mode was looked at */
 	char pid_path[4200];			/* STATE_DIR/vigil.pid, "" when none */
+	int state_lock;				/* flock on STATE_DIR while running */
 	struct workload *alert_wl;		/* context of the rule matches being written */
 	bool alert_entered;
 	struct event_context *alert_ctx;
@@ -656,6 +659,13 @@ static int enforcement_start(struct agent *a)
 		return 0;
 	if (access(o.cgroup_root, F_OK))
 		o.cgroup_root = "/sys/fs/cgroup";	/* a pure v2 machine */
+	if (instance_lock_held_elsewhere(o.pin_dir)) {
+		/* running beside it would sweep its kernel entries */
+		fprintf(stderr, "vigil: another vigil agent is running with pin directory %s (one "
+			"agent per pin directory; set enforce.pin_dir or enforce.enabled=false)\n",
+			o.pin_dir);
+		return -1;
+	}
 	a->enforce = enforcement_open(&o, err, sizeof(err));
 	if (!a->enforce) {
 		fprintf(stderr, "vigil: enforcement: %s\n", err);
@@ -829,6 +839,28 @@ static int responses_start(struct agent *a)
 		return 0;	/* replay, trace: nothing acts on this machine */
 	a->responses = responses_open(a->opts->cfg, a->enforce ? isolate_cgroup : NULL, a);
 	return a->responses ? 0 : -1;
+}
+
+/* The live agent owns its state directory (webhook queue, store,
+ * models, request files): a second one there is refused. */
+static int lock_state_dir(struct agent *a)
+{
+	char err[4400];
+
+	if (!a->opts->enforce)
+		return 0;	/* trace: writes nothing there */
+	a->state_lock = instance_lock_take(a->opts->cfg->state_dir, "state directory", err,
+					   sizeof(err));
+	if (a->state_lock < 0) {
+		long pid = running_agent(a->opts->cfg->state_dir);
+
+		if (pid)
+			fprintf(stderr, "vigil: %s (pid %ld)\n", err, pid);
+		else
+			fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 static void write_pid_file(struct agent *a)
@@ -1267,6 +1299,7 @@ static void agent_teardown(struct agent *a)
 	string_set_free(a->protect_checked);
 	if (a->pid_path[0])
 		unlink(a->pid_path);
+	instance_lock_release(a->state_lock);
 	record_end(a);
 	string_set_free(a->recorded);
 	hold_queue_free(&a->held);
@@ -1296,7 +1329,8 @@ int agent_run(const struct agent_options *opts)
 	uint64_t next_tick;
 
 	memset(&a, 0, sizeof(a));
-	if (agent_setup(&a, opts))
+	a.state_lock = -1;
+	if (agent_setup(&a, opts) || lock_state_dir(&a))
 		goto out;
 	if (opts->record_path && record_begin(&a, opts->record_path))
 		goto out;

@@ -195,20 +195,33 @@ static void join_root(char *buf, size_t len, const char *root, const char *path)
 }
 
 /* An executable path: by the name execve is given and, when the path is
- * the file itself (not a symlink), by its inode too: that catches other
- * names for it (hard links, symlinks, /proc/self/exe re-executions).
- * Symlinks are left out so that a rule on one busybox applet does not
- * decide for all of them; the path rule is looked up first. */
+ * the file itself, by its inode too: that catches other names for it
+ * (copies run through /proc/self/exe, renamed symlinks).  A path that is
+ * a link to another file (a symlink, or a hard link: busybox installs
+ * its applets either way) is looked up by that file and the applet name
+ * instead, so that a rule on one applet does not decide for all of them;
+ * the path rule is looked up first. */
 static void add_exec(struct apply_ctx *c, const char *path, int rule, enum policy_action a)
 {
-	struct stat st;
+	struct stat st, target;
 	uint8_t action = kernel_action(a);
+	int rc = 0;
 
 	if (enforcer_add_exec_path(c->e->enf, c->cgroup_id, path, action, (uint16_t)rule))
 		c->failures++;
-	if (stat_in_root(c->root, path, 0, &st) == 0 && S_ISREG(st.st_mode) &&
-	    enforcer_add_exec_inode(c->e->enf, c->cgroup_id, st.st_dev, st.st_ino, action,
-				    (uint16_t)rule))
+	if (stat_in_root(c->root, path, 0, &st))
+		return;
+	if (S_ISLNK(st.st_mode) && stat_in_root(c->root, path, 1, &target) == 0 &&
+	    S_ISREG(target.st_mode))
+		rc = enforcer_add_exec_applet(c->e->enf, c->cgroup_id, path, target.st_dev,
+					      target.st_ino, action, (uint16_t)rule);
+	else if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+		rc = enforcer_add_exec_applet(c->e->enf, c->cgroup_id, path, st.st_dev, st.st_ino,
+					      action, (uint16_t)rule);
+	else if (S_ISREG(st.st_mode))
+		rc = enforcer_add_exec_inode(c->e->enf, c->cgroup_id, st.st_dev, st.st_ino, action,
+					     (uint16_t)rule);
+	if (rc && rc != -EINVAL)
 		c->failures++;
 }
 

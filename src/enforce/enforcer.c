@@ -2,6 +2,7 @@
  * maps; read their reports. */
 #include "enforce/enforcer.h"
 #include "util/error_text.h"
+#include "util/instance_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@ struct enforcer {
 	struct ring_buffer *ring;
 	int cgroup_fd;
 	char pin_dir[256];
+	int pin_lock;			/* flock on pin_dir: one agent per pin directory */
 	bool fail_closed;
 	enforce_report_fn fn;
 	void *fn_ctx;
@@ -54,17 +56,17 @@ static struct bpf_program *link_program(struct enforce_bpf *skel, int i)
 	return progs[i];
 }
 
-#define PINNED_MAPS 4
+#define PINNED_MAPS 5
 
 static const char *const map_names[PINNED_MAPS] = {
-	"enforced_cgroups", "exec_paths", "exec_inodes", "exec_parents",
+	"enforced_cgroups", "exec_paths", "exec_inodes", "exec_parents", "exec_applets",
 };
 
 static struct bpf_map *pinned_map(struct enforce_bpf *skel, int i, const char **name)
 {
 	struct bpf_map *maps[PINNED_MAPS] = {
 		skel->maps.enforced_cgroups, skel->maps.exec_paths, skel->maps.exec_inodes,
-		skel->maps.exec_parents,
+		skel->maps.exec_parents, skel->maps.exec_applets,
 	};
 	*name = map_names[i];
 	return maps[i];
@@ -184,7 +186,16 @@ struct enforcer *enforcer_open(const struct enforcer_options *o, char *err, size
 		return NULL;
 	}
 	e->fail_closed = o->fail_closed;
+	e->pin_lock = -1;
+	e->cgroup_fd = -1;
 	snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", o->pin_dir);
+	if (mkdir(e->pin_dir, 0700) && errno != EEXIST) {
+		set_error(err, errlen, "cannot create %s: %s", e->pin_dir, strerror(errno));
+		goto fail;
+	}
+	e->pin_lock = instance_lock_take(e->pin_dir, "pin directory", err, errlen);
+	if (e->pin_lock < 0)
+		goto fail;
 	e->cgroup_fd = open(o->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e->cgroup_fd < 0) {
 		set_error(err, errlen, "cannot open the cgroup v2 root %s: %s", o->cgroup_root,
@@ -231,6 +242,7 @@ void enforcer_close(struct enforcer *e)
 	enforce_bpf__destroy(e->skel);
 	if (e->cgroup_fd >= 0)
 		close(e->cgroup_fd);
+	instance_lock_release(e->pin_lock);
 	free(e);
 }
 
@@ -263,15 +275,19 @@ int enforcer_get_workload(struct enforcer *e, uint64_t cgroup_id, struct enforce
 		       ? -errno : 0;
 }
 
-static int count_exec_rule(struct enforcer *e, uint64_t cgroup_id, bool by_parent)
+enum exec_entry { ENTRY_PLAIN, ENTRY_PARENT, ENTRY_APPLET };
+
+static int count_exec_rule(struct enforcer *e, uint64_t cgroup_id, enum exec_entry kind)
 {
 	struct enforce_workload w;
 
 	if (enforcer_get_workload(e, cgroup_id, &w))
 		return -ENOENT;
 	w.exec_rules++;
-	if (by_parent)
+	if (kind == ENTRY_PARENT)
 		w.parent_rules = 1;
+	if (kind == ENTRY_APPLET)
+		w.applet_rules = 1;
 	return bpf_map_update_elem(map_fd(e, e->skel->maps.enforced_cgroups), &cgroup_id, &w,
 				   BPF_EXIST) ? -errno : 0;
 }
@@ -337,7 +353,7 @@ int enforcer_add_exec_path(struct enforcer *e, uint64_t cgroup_id, const char *p
 	fill_exec_rule(&rule, path, len, action, rule_index);
 	rc = put_first_rule(map_fd(e, e->skel->maps.exec_paths), &key, &rule, sizeof(rule),
 			    exec_rule_index);
-	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, false);
+	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, ENTRY_PLAIN);
 }
 
 int enforcer_add_exec_parent(struct enforcer *e, uint64_t cgroup_id, const char *path,
@@ -356,7 +372,29 @@ int enforcer_add_exec_parent(struct enforcer *e, uint64_t cgroup_id, const char 
 	fill_exec_rule(&rule, path, len, action, rule_index);
 	rc = put_first_rule(map_fd(e, e->skel->maps.exec_parents), &key, &rule, sizeof(rule),
 			    exec_rule_index);
-	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, true);
+	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, ENTRY_PARENT);
+}
+
+int enforcer_add_exec_applet(struct enforcer *e, uint64_t cgroup_id, const char *path,
+			     uint64_t dev, uint64_t ino, uint8_t action, uint16_t rule_index)
+{
+	size_t len = strlen(path);
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	struct enforce_applet_key key = {.cgroup_id = cgroup_id, .ino = ino};
+	struct enforce_exec_rule rule;
+	int rc;
+
+	if (len >= ENFORCE_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!*name || strlen(name) >= 64)
+		return -EINVAL;		/* the kernel reads 63 bytes of argv[0] */
+	key.hash = enforce_path_hash(name, strlen(name));
+	key.dev = kernel_dev(dev);
+	fill_exec_rule(&rule, path, len, action, rule_index);
+	rule.pad = (uint8_t)(name - path);
+	rc = put_first_rule(map_fd(e, e->skel->maps.exec_applets), &key, &rule, sizeof(rule),
+			    exec_rule_index);
+	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, ENTRY_APPLET);
 }
 
 int enforcer_add_exec_inode(struct enforcer *e, uint64_t cgroup_id, uint64_t dev,
@@ -369,7 +407,7 @@ int enforcer_add_exec_inode(struct enforcer *e, uint64_t cgroup_id, uint64_t dev
 	key.dev = kernel_dev(dev);
 	rc = put_first_rule(map_fd(e, e->skel->maps.exec_inodes), &key, &rule, sizeof(rule),
 			    inode_rule_index);
-	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, false);
+	return rc <= 0 ? rc : count_exec_rule(e, cgroup_id, ENTRY_PLAIN);
 }
 
 /* Delete every key of one cgroup from a map whose keys start with it. */
@@ -403,6 +441,8 @@ void enforcer_forget(struct enforcer *e, uint64_t cgroup_id)
 			   sizeof(struct enforce_inode_key), cgroup_id);
 	delete_cgroup_keys(map_fd(e, e->skel->maps.exec_parents),
 			   sizeof(struct enforce_parent_key), cgroup_id);
+	delete_cgroup_keys(map_fd(e, e->skel->maps.exec_applets),
+			   sizeof(struct enforce_applet_key), cgroup_id);
 }
 
 int enforcer_isolate(struct enforcer *e, uint64_t cgroup_id, bool on)

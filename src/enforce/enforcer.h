@@ -46,6 +46,11 @@ int enforcer_add_exec_path(struct enforcer *e, uint64_t cgroup_id, const char *p
 int enforcer_add_exec_parent(struct enforcer *e, uint64_t cgroup_id, const char *path,
 			     uint64_t parent_dev, uint64_t parent_ino, uint8_t action,
 			     uint16_t rule_index);
+/* A path rule whose file is a multi-call binary (dev, ino) reached by
+ * this name: applies when that file runs with argv[0] ending in the
+ * path's last component (busybox's shell runs applets that way). */
+int enforcer_add_exec_applet(struct enforcer *e, uint64_t cgroup_id, const char *path,
+			     uint64_t dev, uint64_t ino, uint8_t action, uint16_t rule_index);
 int enforcer_add_exec_inode(struct enforcer *e, uint64_t cgroup_id, uint64_t dev,
 			    uint64_t ino, uint8_t action, uint16_t rule_index);
 /* Forget everything about a workload (its policy went, or it stopped). */

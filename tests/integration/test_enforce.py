@@ -54,7 +54,8 @@ policy: test-lockdown
 selector: {container.name: "%sa"}
 process:
   - {action: block, paths: ["/usr/local/blocked/*"]}
-  - {action: block, paths: ["/bin/ls"], parent: ["/usr/local/allowed/sh"]}
+  - {action: block, paths: ["/usr/local/allowed/sh"], parent: ["/usr/local/allowed/sh"]}
+  - {action: block, paths: ["/bin/wget"]}
 network:
   - {action: block, direction: out, cidr: 0.0.0.0/0, ports: [%d]}
   - {action: block, direction: in, ports: [""" + str(IN_BLOCKED) + """], protocol: tcp}
@@ -264,6 +265,21 @@ def main():
     time.sleep(2)
     log("policy applied to %s" % a_name)
 
+    def chk_one_agent_per_directory():
+        # a second agent on the same state directory, or on the same pins,
+        # would send the webhook queue twice and sweep the other's entries
+        other = os.path.join(tmp, "other-state")
+        os.makedirs(other, exist_ok=True)
+        for state_dir, extra, what in ((state, [], "state directory"),
+                                       (other, pin, "pin directory")):
+            p = subprocess.run([VIGIL, "run", "--state-dir", state_dir] + BASE + extra,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            err = p.stderr.decode()
+            assert p.returncode != 0 and "another vigil agent is running with " + what in err, \
+                (p.returncode, err[-400:])
+        assert v.alive(), "the running agent died"
+    run_test("second_agent_on_same_directories_refused", chk_one_agent_per_directory)
+
     def chk_exec():
         rc, ran = exec_killed(a_name, BLOCKED)
         assert not ran and rc == 137, "blocked executable ran (rc %d, marker %s)" % (rc, ran)
@@ -281,17 +297,37 @@ def main():
     run_test("blocked_exec_killed_before_it_runs_allowed_one_runs", chk_exec)
 
     def chk_parent():
-        # ls started by the allowed/ copy of the shell is refused; started by
-        # the image's own shell (another file) it runs
-        r = in_container(a_name, ALLOWED, "-c", "ls / >/dev/null; echo rc=$?")
-        assert b"rc=137" in r.stdout, "ls under the named parent: %r" % r.stdout
-        r = in_container(a_name, "sh", "-c", "ls / >/dev/null; echo rc=$?")
-        assert b"rc=0" in r.stdout, "ls under another parent: %r %r" % (r.stdout, r.stderr)
-        wait_for(lambda: [e for e in blocks(v, "exec") if e["block"]["path"] == "/bin/ls"], 5,
-                 "parent-limited exec block alert")
-        e = [e for e in blocks(v, "exec") if e["block"]["path"] == "/bin/ls"][0]
-        assert "process[1]" in e["block"]["rule"], e["block"]
+        # the allowed/ shell may not start itself (the rule names it as its
+        # own parent); started by the image's shell (another file) it runs.
+        # Busybox runs its applets without execve, so a copy is the child.
+        nested = "%s -c 'echo hi'; echo rc=$?" % ALLOWED
+        r = in_container(a_name, ALLOWED, "-c", nested)
+        assert b"rc=137" in r.stdout, "child under the named parent: %r" % r.stdout
+        r = in_container(a_name, "sh", "-c", nested)
+        assert b"hi\nrc=0" in r.stdout, "under another parent: %r %r" % (r.stdout, r.stderr)
+        wait_for(lambda: [e for e in blocks(v, "exec") if "process[1]" in e["block"]["rule"]],
+                     5, "parent-limited exec block alert")
+        e = [e for e in blocks(v, "exec") if "process[1]" in e["block"]["rule"]][0]
+        assert e["block"]["path"] == ALLOWED, e["block"]
     run_test("exec_blocked_only_under_the_named_parent", chk_parent)
+
+    def chk_applet():
+        # /bin/wget is a link to busybox; busybox's shell runs it by exec'ing
+        # /proc/self/exe with argv[0] "wget": still refused, by the applet
+        # name, while the shell itself (the same file) runs
+        script = "wget --help >/dev/null 2>&1; echo rc=$?"
+        r = in_container(a_name, "sh", "-c", script)
+        assert b"rc=137" in r.stdout, "applet under busybox's shell: %r" % r.stdout
+        r = in_container(a_name, "wget", "--help")
+        assert r.returncode == 137, "wget by its path: rc %d" % r.returncode
+        r = in_container(b_name, "sh", "-c", script)
+        assert b"rc=" in r.stdout and b"rc=137" not in r.stdout, "the other container: %r" % (
+            r.stdout)
+        wait_for(lambda: [e for e in blocks(v, "exec") if "process[2]" in e["block"]["rule"]],
+                 5, "applet block alert")
+        e = [e for e in blocks(v, "exec") if "process[2]" in e["block"]["rule"]][0]
+        assert e["block"]["path"] == "/bin/wget", e["block"]
+    run_test("busybox_applet_blocked_by_name", chk_applet)
 
     def chk_connect():
         before = allowed_srv.accepted
@@ -373,7 +409,7 @@ def main():
         r = in_container(a_name, "cat", "/etc/shadow")
         assert r.returncode == 0, "file protection should end with the process (fanotify)"
         rc, out, err = vigil_cmd(state, "enforce", "clear", "--pin-dir", PIN_DIR)
-        assert rc == 0 and "removed 11" in out, (rc, out, err)
+        assert rc == 0 and "removed 12" in out, (rc, out, err)
         rc, ran = exec_killed(a_name, ALLOWED)
         assert ran, "after clearing the pins the block is still there"
     run_test("fail_closed_keeps_kernel_enforcement_after_kill9", chk_fail_closed)

@@ -51,6 +51,22 @@ static void join_cgroup(void)
 		_exit(99);
 }
 
+/* Exit status of a child that joins the cgroup and execs path with argv. */
+static int run_path_in_cgroup(const char *path, char *const argv[])
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		join_cgroup();
+		execv(path, argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
 /* Exit status of a child that joins the cgroup and execs argv. */
 static int run_in_cgroup(char *const argv[])
 {
@@ -267,6 +283,31 @@ TEST(exec_first_rule_decides_whatever_the_insert_order)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+TEST(exec_applet_of_a_multi_call_binary_by_argv0)
+{
+	/* what busybox's shell does for an applet: exec its own file with
+	 * argv[0] the applet's name; /bin/true stands in for the binary */
+	char *as_truth[] = {"truth", NULL}, *as_true[] = {"true", NULL};
+	char *with_path[] = {"/usr/local/bin/truth", NULL};
+	struct stat t;
+	int st;
+
+	CHECK(stat("/bin/true", &t) == 0);
+	reset_policy(ENFORCE_ALLOW, ENFORCE_ALLOW);
+	CHECK(enforcer_add_exec_applet(enf, cg_id, "/usr/local/bin/truth", t.st_dev, t.st_ino,
+				       ENFORCE_BLOCK, 6) == 0);
+	reports = 0;
+	st = run_path_in_cgroup("/bin/true", as_truth);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	st = run_path_in_cgroup("/bin/true", as_true);	/* another applet */
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = run_path_in_cgroup("/bin/true", with_path);	/* a path: not an applet call */
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	drain_reports();
+	CHECK(reports == 1 && last.rule_index == 6);
+	CHECK_STR(last.path, "/usr/local/bin/truth");	/* the name the policy gave */
+}
+
 TEST(exec_default_block_allows_only_listed)
 {
 	char *truth[] = {"/bin/true", NULL};
@@ -444,6 +485,7 @@ int main(void)
 	RUN(exec_blocked_by_inode_catches_another_name);
 	RUN(exec_rule_limited_to_a_parent);
 	RUN(exec_first_rule_decides_whatever_the_insert_order);
+	RUN(exec_applet_of_a_multi_call_binary_by_argv0);
 	RUN(exec_default_block_allows_only_listed);
 	RUN(dry_run_reports_without_killing);
 	RUN(connect_refused_by_rule_others_pass);
