@@ -85,7 +85,7 @@ $(OUT)/bench/%: bench/%.c $(LIB_OBJS)
 # Fuzz targets: libFuzzer over the parsers; `make fuzz` runs each for
 # FUZZ_SECONDS on its corpus (tests/fuzz/corpus/<name>).
 FUZZ_SECONDS ?= 20
-FUZZ_SRCS := $(filter-out src/sensor/sensor.c src/sensor/doctor.c src/enforce/enforcer.c src/enforce/enforcement.c src/agent/%,$(LIB_SRCS))
+FUZZ_SRCS := $(filter-out src/sensor/sensor.c src/sensor/doctor.c src/enforce/enforcer.c src/enforce/enforcement.c src/enforce/parent_rules.c src/agent/%,$(LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 
 # The sources are compiled once (instrumented, without libFuzzer's main)
